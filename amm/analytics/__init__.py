@@ -1,0 +1,1 @@
+"""LP analytics: position value, fees, IL, LVR, price paths and range analysis."""

@@ -1,0 +1,1 @@
+"""Exact Uniswap v2 models: UniswapV2Library math and the UniswapV2Pair state machine."""

@@ -1,0 +1,1 @@
+"""Exact Uniswap v3 models: one module per v3-core library, composed by `pool.Pool`."""

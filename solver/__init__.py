@@ -1,0 +1,1 @@
+"""Routing and (later) intent solving on top of the exact `amm` models."""

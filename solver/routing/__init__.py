@@ -1,0 +1,1 @@
+"""Split routing across v2 and v3 pools."""
