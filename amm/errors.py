@@ -5,7 +5,7 @@ that a caller (or a differential test) can treat the model and the chain alike.
 """
 
 
-class Revert(Exception):  # noqa: N818 - named after the EVM event it mirrors
+class Revert(Exception):
     """The contract would revert; `reason` is its `require` message ('' for a bare require or overflow)."""
 
     def __init__(self, reason: str) -> None:

@@ -1,0 +1,65 @@
+# Two commands on a fresh machine:  make demo  |  make test
+# Setup is idempotent: each step reruns only when its inputs change (stamp files under .venv/ and node_modules/).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY_STAMP  := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+CONTRACTS := $(shell find contracts -name '*.sol' 2>/dev/null)
+COMPILED  := build/contracts/.inputs
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test lint format bench lock devnet clean help
+
+help:
+	@echo "make demo   set everything up, start the built-in chain, print its pools"
+	@echo "make test   set everything up, run the whole test suite"
+	@echo "make lint | format | bench | lock | devnet | clean"
+
+setup: $(PY_STAMP) $(NPM_STAMP) $(COMPILED)
+
+$(PY_STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed (set PYTHON=python3.11)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	@touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(COMPILED): $(NPM_STAMP) $(CONTRACTS) scripts/compile_contracts.mjs
+	node scripts/compile_contracts.mjs
+
+devnet: setup
+	$(BIN)/amm devnet build
+
+demo: devnet
+	$(BIN)/amm pools
+
+test: devnet
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: devnet
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# Refresh the Python lockfile after changing dependencies in pyproject.toml.
+lock:
+	rm -rf /tmp/amm-lock-venv && $(PYTHON) -m venv /tmp/amm-lock-venv
+	/tmp/amm-lock-venv/bin/python -m pip install --quiet --upgrade pip
+	/tmp/amm-lock-venv/bin/python -m pip install --quiet -e ".[dev]"
+	/tmp/amm-lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+	rm -rf /tmp/amm-lock-venv
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache .hypothesis

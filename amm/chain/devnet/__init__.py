@@ -1,0 +1,1 @@
+"""The built-in mainnet-shaped chain: spec, deployment, liquidity, history, state file."""

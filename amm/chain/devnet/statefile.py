@@ -1,0 +1,107 @@
+"""The built-in chain's state file: rebuilt only when what it is built from changes.
+
+The file's name carries nothing; `manifest.json` beside it records a hash of the inputs (the builder's own
+source, the npm lockfile, our compiled contracts, the anvil version). A lock keeps two processes (parallel
+test workers, say) from building at once, and files are written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from amm.chain import artifacts
+from amm.chain.anvil import find_anvil
+from amm.chain.devnet.build import Progress, build_chain
+
+STATE_FORMAT = 1
+
+
+def devnet_dir() -> Path:
+    return artifacts.build_dir() / "devnet"
+
+
+def state_path() -> Path:
+    return devnet_dir() / "state.json"
+
+
+def manifest_path() -> Path:
+    return devnet_dir() / "manifest.json"
+
+
+def inputs_hash() -> str:
+    """What the state is built from: change any of it and the next start rebuilds."""
+    digest = hashlib.sha256(f"format {STATE_FORMAT}".encode())
+    chain_dir = Path(__file__).resolve().parents[1]
+    sources = [*sorted((chain_dir / "devnet").glob("*.py")), chain_dir / "addresses.py"]
+    root = artifacts.project_root()
+    compiled = sorted((artifacts.build_dir() / "contracts").glob("*.json"))
+    for path in [*sources, root / "package-lock.json", *compiled]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes() if path.exists() else b"missing")
+    version = subprocess.run([str(find_anvil()), "--version"], capture_output=True, text=True, check=False)
+    digest.update(version.stdout.encode())
+    return digest.hexdigest()
+
+
+def read_manifest() -> dict[str, Any] | None:
+    try:
+        return json.loads(manifest_path().read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def is_current() -> bool:
+    manifest = read_manifest()
+    return bool(manifest) and manifest.get("inputs") == inputs_hash() and state_path().is_file()
+
+
+@contextlib.contextmanager
+def _build_lock() -> Iterator[None]:
+    devnet_dir().mkdir(parents=True, exist_ok=True)
+    with open(devnet_dir() / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def slim(state: bytes) -> bytes:
+    """Drop the per-transaction call traces anvil dumps (90% of the file); blocks, receipts and logs stay, so
+    the history can still be read with eth_getLogs. Cuts the file ~3x and the start time ~2x."""
+    data = json.loads(state)
+    for tx in data.get("transactions") or []:
+        if isinstance(tx.get("info"), dict):
+            tx["info"]["traces"] = []
+    return json.dumps(data, separators=(",", ":")).encode()
+
+
+def ensure_state(*, rebuild: bool = False, progress: Progress | None = None) -> dict[str, Any]:
+    """Make sure an up-to-date state file exists (building it if needed); returns its manifest."""
+    with _build_lock():
+        wanted = inputs_hash()
+        manifest = read_manifest()
+        if not rebuild and manifest and manifest.get("inputs") == wanted and state_path().is_file():
+            return manifest
+        started = time.monotonic()
+        state, manifest = build_chain(progress)
+        manifest["inputs"] = wanted
+        manifest["build_seconds"] = round(time.monotonic() - started, 1)
+        _write_atomically(state_path(), slim(state))
+        _write_atomically(manifest_path(), json.dumps(manifest, indent=1).encode())
+        return manifest

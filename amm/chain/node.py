@@ -1,0 +1,210 @@
+"""What the toolkit asks of a node: reads, transactions from unlocked or impersonated accounts, anvil cheats.
+
+Everything goes through one `RpcClient`; contracts are bound to an ABI codec from `amm.chain.abi`, so a call
+costs one HTTP request and microseconds of Python.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from eth_utils import to_checksum_address
+
+from amm.chain import artifacts
+from amm.chain.abi import ContractInterface
+from amm.chain.errors import ChainError, RpcError, TransactionFailed, decode_revert
+from amm.chain.rpc import RpcClient, block_tag
+
+Receipt = dict[str, Any]
+
+
+class Node:
+    """A JSON-RPC endpoint (anvil, a fork, or any node) with typed helpers."""
+
+    def __init__(self, rpc: RpcClient) -> None:
+        self.rpc = rpc
+        self._chain_id: int | None = None
+
+    # reads -----------------------------------------------------------------------------------------------
+    @property
+    def chain_id(self) -> int:
+        if self._chain_id is None:
+            self._chain_id = int(self.rpc.call("eth_chainId"), 16)
+        return self._chain_id
+
+    def block_number(self) -> int:
+        return int(self.rpc.call("eth_blockNumber"), 16)
+
+    def block(self, number: int | str = "latest") -> dict[str, Any]:
+        return self.rpc.call("eth_getBlockByNumber", [block_tag(number), False])
+
+    def accounts(self) -> list[str]:
+        return [to_checksum_address(a) for a in self.rpc.call("eth_accounts")]
+
+    def code(self, address: str, block: int | str = "latest") -> bytes:
+        return bytes.fromhex(self.rpc.call("eth_getCode", [address, block_tag(block)])[2:])
+
+    def balance(self, address: str, block: int | str = "latest") -> int:
+        return int(self.rpc.call("eth_getBalance", [address, block_tag(block)]), 16)
+
+    def storage_at(self, address: str, slot: int, block: int | str = "latest") -> int:
+        return int(self.rpc.call("eth_getStorageAt", [address, hex(slot), block_tag(block)]), 16)
+
+    def call(self, to: str, data: bytes, *, block: int | str = "latest", sender: str | None = None) -> bytes:
+        tx: dict[str, Any] = {"to": to, "data": "0x" + data.hex()}
+        if sender:
+            tx["from"] = sender
+        return bytes.fromhex(self.rpc.call("eth_call", [tx, block_tag(block)])[2:])
+
+    # transactions ----------------------------------------------------------------------------------------
+    def send(
+        self,
+        sender: str,
+        to: str | None = None,
+        data: bytes = b"",
+        *,
+        value: int = 0,
+        gas: int | None = None,
+        what: str = "transaction",
+    ) -> Receipt:
+        """Send from an unlocked (or impersonated) account, wait for the receipt, raise if it reverted.
+
+        Without `gas`, the estimate is padded: an estimate taken in one block can fall short in the next
+        (a v2 pair writes its price accumulators only when the timestamp moved), and anvil adds no margin.
+        """
+        tx: dict[str, Any] = {"from": sender, "data": "0x" + data.hex(), "value": hex(value)}
+        if to is not None:
+            tx["to"] = to
+        try:
+            if gas is None:
+                gas = estimate_with_margin(int(self.rpc.call("eth_estimateGas", [tx]), 16))
+            tx["gas"] = hex(gas)
+            tx_hash = self.rpc.call("eth_sendTransaction", [tx])
+        except RpcError as err:
+            if err.revert_reason is None:
+                raise
+            raise TransactionFailed("(not mined)", err.revert_reason, what) from None
+        receipt = self.receipt(tx_hash)
+        if int(receipt["status"], 16) != 1:
+            raise TransactionFailed(tx_hash, self.failure_reason(receipt, gas), what)
+        return receipt
+
+    def receipt(self, tx_hash: str) -> Receipt:
+        receipt = self.rpc.call("eth_getTransactionReceipt", [tx_hash])
+        if receipt is None:  # a node that does not automine: mine one block and look again
+            self.mine()
+            receipt = self.rpc.call("eth_getTransactionReceipt", [tx_hash])
+        if receipt is None:
+            raise ChainError(f"transaction {tx_hash} was not mined")
+        return receipt
+
+    def failure_reason(self, receipt: Receipt, gas_limit: int | None = None) -> str | None:
+        """Why a mined transaction failed, from a call trace (exact even mid-block); None if unknown."""
+        if gas_limit is not None and int(receipt["gasUsed"], 16) >= gas_limit:
+            return f"out of gas (used all {gas_limit:,})"
+        try:
+            trace = self.rpc.call(
+                "debug_traceTransaction", [receipt["transactionHash"], {"tracer": "callTracer"}]
+            )
+        except RpcError:
+            return None
+        output = trace.get("output")
+        if output and output != "0x":
+            return decode_revert(bytes.fromhex(output[2:]))
+        return trace.get("error")
+
+    def deploy(self, sender: str, creation_code: bytes, *, what: str = "deployment") -> str:
+        receipt = self.send(sender, None, creation_code, what=what)
+        return to_checksum_address(receipt["contractAddress"])
+
+    # anvil cheats ----------------------------------------------------------------------------------------
+    def snapshot(self) -> str:
+        return self.rpc.call("evm_snapshot")
+
+    def revert(self, snapshot_id: str) -> None:
+        if not self.rpc.call("evm_revert", [snapshot_id]):
+            raise ChainError(f"evm_revert({snapshot_id}) failed: unknown snapshot")
+
+    def mine(self, blocks: int = 1) -> None:
+        self.rpc.call("anvil_mine", [hex(blocks)])
+
+    def set_next_block_timestamp(self, timestamp: int) -> None:
+        self.rpc.call("evm_setNextBlockTimestamp", [timestamp])
+
+    def set_code(self, address: str, code: bytes) -> None:
+        self.rpc.call("anvil_setCode", [address, "0x" + code.hex()])
+
+    def set_storage_at(self, address: str, slot: int, value: int) -> None:
+        self.rpc.call("anvil_setStorageAt", [address, _word(slot), _word(value)])
+
+    def set_balance(self, address: str, wei: int) -> None:
+        self.rpc.call("anvil_setBalance", [address, hex(wei)])
+
+    @contextmanager
+    def impersonating(self, address: str) -> Iterator[str]:
+        """Send as `address` without its key (anvil only)."""
+        self.rpc.call("anvil_impersonateAccount", [address])
+        try:
+            yield address
+        finally:
+            self.rpc.call("anvil_stopImpersonatingAccount", [address])
+
+    def dump_state(self) -> bytes:
+        """The whole chain state as anvil's JSON (what --load-state reads)."""
+        raw = bytes.fromhex(self.rpc.call("anvil_dumpState")[2:])
+        return gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+
+    def contract(self, name_or_interface: str | ContractInterface, address: str) -> Contract:
+        iface = (
+            artifacts.interface(name_or_interface)
+            if isinstance(name_or_interface, str)
+            else name_or_interface
+        )
+        return Contract(self, iface, to_checksum_address(address))
+
+
+@dataclass(frozen=True)
+class Contract:
+    """An ABI bound to an address on a node."""
+
+    node: Node
+    interface: ContractInterface
+    address: str
+
+    def call(self, fn: str, *args: Any, block: int | str = "latest", sender: str | None = None) -> Any:
+        function = self.interface.fn(fn)
+        try:
+            raw = self.node.call(self.address, function.encode(*args), block=block, sender=sender)
+        except RpcError as err:
+            reason = err.revert_reason
+            if reason is None:
+                raise
+            raise TransactionFailed("(eth_call)", reason, f"{self.interface.name}.{function.name}") from None
+        return function.decode(raw)
+
+    def transact(self, fn: str, *args: Any, sender: str, value: int = 0, gas: int | None = None) -> Receipt:
+        function = self.interface.fn(fn)
+        what = f"{self.interface.name}.{function.name}"
+        return self.node.send(sender, self.address, function.encode(*args), value=value, gas=gas, what=what)
+
+    def events(self, receipt: Receipt, name: str) -> list[dict[str, Any]]:
+        """Decoded `name` events that this contract emitted in `receipt`."""
+        event = self.interface.event(name)
+        topic = "0x" + event.topic.hex()
+        return [
+            event.decode(log)
+            for log in receipt["logs"]
+            if log["topics"] and log["topics"][0] == topic and log["address"].lower() == self.address.lower()
+        ]
+
+
+def estimate_with_margin(estimate: int) -> int:
+    return estimate * 5 // 4 + 20_000
+
+
+def _word(value: int) -> str:
+    return "0x" + value.to_bytes(32, "big").hex()
