@@ -1,9 +1,9 @@
 """Start, watch and stop a local anvil node.
 
 The binary comes from ANVIL_BIN, else an `anvil` on PATH, else the pinned npm package
-(@foundry-rs/anvil-<platform>/bin/anvil). anvil binds a free loopback port itself (`--port 0`) and we read the
-port from its log, so parallel nodes never race for a port. Its output goes to a log file; when it dies the
-error quotes the log's last meaningful line.
+(@foundry-rs/anvil-linux-amd64/bin/anvil; other platforms bring their own anvil). anvil binds a free
+loopback port itself (`--port 0`) and we read the port from its log, so parallel nodes never race for a port.
+Its output goes to a log file; when it dies the error quotes the log's last meaningful line.
 """
 
 from __future__ import annotations
@@ -54,6 +54,9 @@ def find_anvil() -> Path:
     npm_bin = project_root() / "node_modules" / "@foundry-rs" / f"anvil-{target}" / "bin" / name
     if target and npm_bin.is_file():
         return npm_bin
+    if target != "linux-amd64":  # the only platform build the project's npm registry serves
+        hint = "install Foundry's anvil (https://getfoundry.sh) and put it on PATH, or set ANVIL_BIN"
+        raise AnvilNotFound(f"anvil not found (no ANVIL_BIN, none on PATH): {hint}")
     raise AnvilNotFound(f"anvil not found (no ANVIL_BIN, none on PATH, none at {npm_bin}): {SETUP_HINT}")
 
 
