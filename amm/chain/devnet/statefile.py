@@ -1,8 +1,8 @@
 """The built-in chain's state file: rebuilt only when what it is built from changes.
 
-The file's name carries nothing; `manifest.json` beside it records a hash of the inputs (the builder's own
-source, the npm lockfile, our compiled contracts, the anvil version). A lock keeps two processes (parallel
-test workers, say) from building at once, and files are written whole or not at all.
+`manifest.json` beside the state records a hash of the inputs (the builder's own source, the npm lockfile,
+the compiled contracts it deploys, the anvil version). A lock keeps two processes (parallel test workers,
+say) from building at once, and files are written whole or not at all.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 from amm.chain import artifacts
 from amm.chain.anvil import find_anvil
 from amm.chain.devnet.build import Progress, build_chain
+from amm.chain.devnet.deploy import COMPILED_CONTRACTS
 
 STATE_FORMAT = 1
 
@@ -43,7 +44,7 @@ def inputs_hash() -> str:
     chain_dir = Path(__file__).resolve().parents[1]
     sources = [*sorted((chain_dir / "devnet").glob("*.py")), chain_dir / "addresses.py"]
     root = artifacts.project_root()
-    compiled = sorted((artifacts.build_dir() / "contracts").glob("*.json"))
+    compiled = [artifacts.build_dir() / "contracts" / f"{name}.json" for name in COMPILED_CONTRACTS]
     for path in [*sources, root / "package-lock.json", *compiled]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes() if path.exists() else b"missing")
