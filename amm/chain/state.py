@@ -69,6 +69,9 @@ class V3PoolState:
     bitmap: dict[int, int]
     # (blockTimestamp, tickCumulative, secondsPerLiquidityCumulativeX128, initialized), index 0..cardinality-1
     observations: list[tuple[int, int, int, bool]]
+    balance0: int  # tokens the pool holds (ERC-20 balanceOf the pool)
+    balance1: int
+    timestamp: int  # of `block`
     cost: ReadCost = field(default=ReadCost(0, 0))
 
 
@@ -83,6 +86,11 @@ class V2PairState:
     block_timestamp_last: int
     total_supply: int
     k_last: int
+    price0_cumulative_last: int
+    price1_cumulative_last: int
+    balance0: int
+    balance1: int
+    timestamp: int
     cost: ReadCost = field(default=ReadCost(0, 0))
 
 
@@ -97,13 +105,17 @@ def _call(to: str, data: bytes, tag: str) -> tuple[str, list[Any]]:
     return ("eth_call", [{"to": to, "data": "0x" + data.hex()}, tag])
 
 
-def _resolve_block(node: Node, block: int | str) -> int:
-    if isinstance(block, int):
-        return block
+def _resolve_block(node: Node, block: int | str) -> tuple[int, int]:
+    """(number, timestamp) of the block."""
     header = node.block(block)
     if header is None:
         raise ChainError(f"block {block!r} not found")
-    return int(header["number"], 16)
+    return int(header["number"], 16), int(header["timestamp"], 16)
+
+
+def _balances_calls(tokens: tuple[str, str], owner: str, tag: str) -> list[tuple[str, list[Any]]]:
+    erc20 = artifacts.interface("MintableERC20")
+    return [_call(token, erc20.encode("balanceOf", owner), tag) for token in tokens]
 
 
 def read_v3_state(
@@ -114,7 +126,7 @@ def read_v3_state(
 
     started = time.perf_counter()
     requests_before, calls_before = node.rpc.http_requests, node.rpc.calls
-    number = _resolve_block(node, block)
+    number, timestamp = _resolve_block(node, block)
     tag = block_tag(number)
     pool = artifacts.interface("UniswapV3Pool")
     code = node.rpc.call("eth_getCode", [address, tag])
@@ -147,7 +159,10 @@ def read_v3_state(
     cardinality = slot0[3]
     detail = [_call(address, pool.encode("ticks", t), tag) for t in initialized]
     detail += [_call(address, pool.encode("observations", i), tag) for i in range(cardinality)]
+    detail += _balances_calls((scalars["token0"], scalars["token1"]), address, tag)
     raw_detail = node.rpc.batch(detail)
+    balance0, balance1 = (int(r, 16) for r in raw_detail[-2:])
+    raw_detail = raw_detail[:-2]
     ticks = {t: tuple(pool.decode("ticks", _bytes(r))) for t, r in zip(initialized, raw_detail, strict=False)}
     observations = [tuple(pool.decode("observations", _bytes(r))) for r in raw_detail[len(initialized) :]]
     cost = ReadCost(
@@ -175,34 +190,52 @@ def read_v3_state(
         ticks=ticks,  # type: ignore[arg-type]
         bitmap=bitmap,
         observations=observations,  # type: ignore[arg-type]
+        balance0=balance0,
+        balance1=balance1,
+        timestamp=timestamp,
         cost=cost,
     )
 
 
 def read_v2_state(node: Node, address: str, block: int | str = "latest") -> V2PairState:
-    """Reserves, tokens, total supply and kLast of a v2 pair at `block`, in one batch."""
+    """Reserves, tokens, supply, kLast, price accumulators and balances of a v2 pair at `block`."""
     requests_before, calls_before = node.rpc.http_requests, node.rpc.calls
-    number = _resolve_block(node, block)
+    number, timestamp = _resolve_block(node, block)
     tag = block_tag(number)
     pair = artifacts.interface("UniswapV2Pair")
-    names = ("getReserves", "token0", "token1", "totalSupply", "kLast")
+    names = (
+        "getReserves",
+        "token0",
+        "token1",
+        "totalSupply",
+        "kLast",
+        "price0CumulativeLast",
+        "price1CumulativeLast",
+    )
     raw = node.rpc.batch_results([_call(address, pair.encode(n), tag) for n in names])
     if any(isinstance(r, Exception) or r in ("0x", None) for r in raw):
         raise ChainError(f"no UniswapV2Pair at {address} at block {number}")
     values = {n: pair.decode(n, _bytes(r)) for n, r in zip(names, raw, strict=True)}
+    tokens = (values["token0"], values["token1"])
+    balance0, balance1 = (int(r, 16) for r in node.rpc.batch(_balances_calls(tokens, address, tag)))
     reserve0, reserve1, last = values["getReserves"]
     cost = ReadCost(node.rpc.calls - calls_before, node.rpc.http_requests - requests_before)
     return V2PairState(
-        address,
-        number,
-        values["token0"],
-        values["token1"],
-        reserve0,
-        reserve1,
-        last,
-        values["totalSupply"],
-        values["kLast"],
-        cost,
+        address=address,
+        block=number,
+        token0=values["token0"],
+        token1=values["token1"],
+        reserve0=reserve0,
+        reserve1=reserve1,
+        block_timestamp_last=last,
+        total_supply=values["totalSupply"],
+        k_last=values["kLast"],
+        price0_cumulative_last=values["price0CumulativeLast"],
+        price1_cumulative_last=values["price1CumulativeLast"],
+        balance0=balance0,
+        balance1=balance1,
+        timestamp=timestamp,
+        cost=cost,
     )
 
 

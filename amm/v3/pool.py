@@ -1,0 +1,204 @@
+"""Pool: an in-memory UniswapV3Pool with the contract's state, semantics, reverts and roundings.
+
+Every state-changing method computes everything that can revert first and commits after, so a Revert leaves
+the pool exactly as it was. Beside the contract's `ticks` and `tick_bitmap` the pool keeps a sorted index of
+the initialised ticks (tick, liquidity_net, sqrt ratio) that the swap loop (`swap_loop`) walks with bisect;
+mint/burn keep it in sync. If you edit `ticks` or `tick_bitmap` by hand, call `rebuild_index()`.
+
+The class is assembled from `pool_state.PoolState` (storage, loading, oracle, fee protocol, flash) and
+`pool_liquidity.PoolLiquidity` (mint, burn, collect); this module adds swap and the quotes.
+"""
+
+from amm.errors import Revert
+from amm.v3 import oracle
+from amm.v3.constants import MAX_INT256, MIN_INT256, UINT128_MOD
+from amm.v3.pool_liquidity import PoolLiquidity
+from amm.v3.quote import SwapQuote
+from amm.v3.swap_loop import swap_loop
+from amm.v3.tick import TickInfo, cross_info
+from amm.v3.tick_math import MAX_SQRT_RATIO, MIN_SQRT_RATIO, get_tick_at_sqrt_ratio
+
+_MASK128 = UINT128_MOD - 1
+_MIN_LIMIT = MIN_SQRT_RATIO + 1
+_MAX_LIMIT = MAX_SQRT_RATIO - 1
+_new_tuple = tuple.__new__
+
+__all__ = ["Pool", "SwapQuote"]
+
+
+class Pool(PoolLiquidity):
+    """UniswapV3Pool in memory. Methods and attributes carry the contract's names in snake_case.
+
+    Time: mutating calls take `timestamp=None`, meaning `self.timestamp`; an explicit timestamp also advances
+    `self.timestamp` when the call succeeds. Owners are any hashable (e.g. an address string); mint credits
+    the `owner` position and burn/collect act on it (the contract's msg.sender). Token transfers are assumed
+    to be paid in full; `balance0`/`balance1` track what the pool would hold (paid in minus paid out).
+    """
+
+    # --------------------------------------------------------------------------------------------- swaps
+    def _check_swap(self, zero_for_one: bool, amount_specified: int, sqrt_price_limit_x96: int) -> None:
+        if amount_specified == 0:
+            raise Revert("AS")
+        if not MIN_INT256 <= amount_specified <= MAX_INT256:
+            raise ValueError("amount_specified is an int256")
+        if not self.unlocked:
+            raise Revert("LOK")
+        sp = self.sqrt_price_x96
+        if zero_for_one:
+            if not (MIN_SQRT_RATIO < sqrt_price_limit_x96 < sp):
+                raise Revert("SPL")
+        elif not (sp < sqrt_price_limit_x96 < MAX_SQRT_RATIO):
+            raise Revert("SPL")
+
+    def swap(
+        self,
+        zero_for_one: bool,
+        amount_specified: int,
+        sqrt_price_limit_x96: int | None = None,
+        *,
+        timestamp: int | None = None,
+    ) -> tuple[int, int]:
+        """UniswapV3Pool.swap: amount_specified > 0 is exact input, < 0 exact output.
+
+        Returns (amount0, amount1) from the pool's side (positive = paid to the pool). A None limit means
+        MIN_SQRT_RATIO + 1 / MAX_SQRT_RATIO - 1.
+        """
+        if sqrt_price_limit_x96 is None:
+            sqrt_price_limit_x96 = MIN_SQRT_RATIO + 1 if zero_for_one else MAX_SQRT_RATIO - 1
+        self._check_swap(zero_for_one, amount_specified, sqrt_price_limit_x96)
+        fee_protocol = self.fee_protocol % 16 if zero_for_one else self.fee_protocol >> 4
+        tick_start = self.tick
+        liquidity_start = self.liquidity
+        crossings: list[tuple[int, int]] = []
+        amount0, amount1, sqrt_price, tick, liquidity, fee_growth, protocol_fee, _ = swap_loop(
+            self._idx_ticks,
+            self._idx_nets,
+            self._idx_sqrts,
+            self.tick_spacing,
+            self.fee,
+            fee_protocol,
+            zero_for_one,
+            amount_specified,
+            sqrt_price_limit_x96,
+            self.sqrt_price_x96,
+            tick_start,
+            liquidity_start,
+            self.fee_growth_global0_x128 if zero_for_one else self.fee_growth_global1_x128,
+            crossings,
+        )
+        if tick is None:
+            tick = get_tick_at_sqrt_ratio(sqrt_price)
+
+        # ---- commit (nothing below can revert)
+        time = self._time(timestamp)
+        if crossings:
+            tick_cumulative, spl = oracle.observe_single(
+                self.observations,
+                time,
+                0,
+                tick_start,
+                self.observation_index,
+                liquidity_start,
+                self.observation_cardinality,
+            )
+            ticks = self.ticks
+            fg0 = self.fee_growth_global0_x128
+            fg1 = self.fee_growth_global1_x128
+            for t, fg in crossings:
+                info = ticks.get(t)
+                if info is None:
+                    info = ticks[t] = TickInfo()
+                if zero_for_one:
+                    cross_info(info, fg, fg1, spl, tick_cumulative, time)
+                else:
+                    cross_info(info, fg0, fg, spl, tick_cumulative, time)
+        if tick != tick_start:
+            self.observation_index, self.observation_cardinality = oracle.write(
+                self.observations,
+                self.observation_index,
+                time,
+                tick_start,
+                liquidity_start,
+                self.observation_cardinality,
+                self.observation_cardinality_next,
+            )
+            self.tick = tick
+        self.sqrt_price_x96 = sqrt_price
+        self.liquidity = liquidity
+        if zero_for_one:
+            self.fee_growth_global0_x128 = fee_growth
+            if protocol_fee > 0:
+                self.protocol_fees = (
+                    (self.protocol_fees[0] + protocol_fee) & _MASK128,
+                    self.protocol_fees[1],
+                )
+        else:
+            self.fee_growth_global1_x128 = fee_growth
+            if protocol_fee > 0:
+                self.protocol_fees = (
+                    self.protocol_fees[0],
+                    (self.protocol_fees[1] + protocol_fee) & _MASK128,
+                )
+        self.balance0 += amount0
+        self.balance1 += amount1
+        self._advance(timestamp)
+        return amount0, amount1
+
+    def quote(
+        self, zero_for_one: bool, amount_specified: int, sqrt_price_limit_x96: int | None = None
+    ) -> SwapQuote:
+        """What `swap` would return and leave behind, without changing the pool (raises the same Revert).
+
+        A None limit means MIN_SQRT_RATIO + 1 / MAX_SQRT_RATIO - 1, as QuoterV2 uses.
+        """
+        if amount_specified == 0:
+            raise Revert("AS")
+        if not self.unlocked:
+            raise Revert("LOK")
+        sp = self.sqrt_price_x96
+        if zero_for_one:
+            if sqrt_price_limit_x96 is None:
+                sqrt_price_limit_x96 = _MIN_LIMIT
+            elif not (MIN_SQRT_RATIO < sqrt_price_limit_x96 < sp):
+                raise Revert("SPL")
+            if sp <= sqrt_price_limit_x96:  # the default limit is valid unless the price sits at it
+                raise Revert("SPL")
+            fee_protocol = self.fee_protocol & 15
+        else:
+            if sqrt_price_limit_x96 is None:
+                sqrt_price_limit_x96 = _MAX_LIMIT
+            elif not (sp < sqrt_price_limit_x96 < MAX_SQRT_RATIO):
+                raise Revert("SPL")
+            if sp >= sqrt_price_limit_x96:
+                raise Revert("SPL")
+            fee_protocol = self.fee_protocol >> 4
+        amount0, amount1, sp, tick, liquidity, _, _, crossed = swap_loop(
+            self._idx_ticks,
+            self._idx_nets,
+            self._idx_sqrts,
+            self.tick_spacing,
+            self.fee,
+            fee_protocol,
+            zero_for_one,
+            amount_specified,
+            sqrt_price_limit_x96,
+            sp,
+            self.tick,
+            self.liquidity,
+            0,
+            None,
+        )
+        # tick None: the swap ended inside a tick range; SwapQuote.tick computes it from the price on read
+        return _new_tuple(SwapQuote, (amount0, amount1, sp, tick, liquidity, crossed))
+
+    def quote_exact_input(
+        self, zero_for_one: bool, amount_in: int, sqrt_price_limit_x96: int | None = None
+    ) -> SwapQuote:
+        """`quote` with amount_specified = +amount_in."""
+        return self.quote(zero_for_one, amount_in, sqrt_price_limit_x96)
+
+    def quote_exact_output(
+        self, zero_for_one: bool, amount_out: int, sqrt_price_limit_x96: int | None = None
+    ) -> SwapQuote:
+        """`quote` with amount_specified = -amount_out."""
+        return self.quote(zero_for_one, -amount_out, sqrt_price_limit_x96)
