@@ -160,13 +160,14 @@ def apply_fee_band(reference: ArrayLike, fee: float) -> NDArray[np.float64]:
             out[i] = res
     else:
         ref_t = np.ascontiguousarray(r2.T)  # time-major, so each step reads one contiguous row
+        lows, highs = ref_t * lo_f, ref_t / lo_f  # band edges for every step at once
         out_t = np.empty_like(ref_t)
-        q = ref_t[0].copy()
-        out_t[0] = q
+        out_t[0] = ref_t[0]
+        maximum, minimum = np.maximum, np.minimum  # raw ufuncs in place: ~1 µs a step, np.clip costs ~15
         for t in range(1, ref_t.shape[0]):
-            p = ref_t[t]
-            np.clip(q, p * lo_f, p / lo_f, out=q)
-            out_t[t] = q
+            row = out_t[t]
+            maximum(out_t[t - 1], lows[t], out=row)
+            minimum(row, highs[t], out=row)
         out = out_t.T
     return out if two_d else out[0]
 

@@ -1,0 +1,1 @@
+"""LP tools that join chain reads and analytics: pool context, history, range studies, position reports."""
