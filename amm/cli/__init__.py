@@ -7,6 +7,7 @@ import sys
 import typer
 from rich.markup import escape
 
+from amm.analytics.paths import PriceDataError
 from amm.chain.errors import ChainError
 from amm.cli.chain_commands import devnet_app, pools
 from amm.cli.common import err
@@ -31,7 +32,7 @@ def main() -> None:
     """Entry point: a failure the user can act on prints one line and exits 2, never a traceback."""
     try:
         app()
-    except (ChainError, StudyError) as error:
+    except (ChainError, StudyError, PriceDataError) as error:
         err.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:

@@ -10,12 +10,13 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from amm.analytics.paths import load_price_csv
 from amm.chain.errors import ChainError
 from amm.chain.positions import read_nft_position, read_pool_position
 from amm.cli import parsing
 from amm.cli.common import ForkBlock, ForkUrl, JsonFlag, RpcUrl, chain_from_options, err, out, print_json
 from amm.lp.context import PoolContext, load_pool_context, resolve_pool
-from amm.lp.history import load_pool_history
+from amm.lp.history import history_from_prices, load_pool_history
 from amm.lp.lvr import lvr_figures
 from amm.lp.position import PositionReport, position_report
 from amm.lp.study import DEFAULT_WIDTHS, RangeStudy, RangeStudyConfig, StudyError, run_range_study
@@ -155,8 +156,14 @@ def range_(
         str, typer.Option(help="Metric to rank by: pnl_vs_hodl, pnl_vs_rebalancing, fees, ...")
     ] = "pnl_vs_hodl",
     historical: Annotated[
-        bool, typer.Option(help="Replay the pool's own last days instead of simulating.")
+        bool, typer.Option(help="Replay history (the pool's swaps, or --prices) from today's price.")
     ] = False,
+    prices: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV of market prices (timestamp,price in quote per base): volatility, --historical."
+        ),
+    ] = None,
     history_days: Annotated[float, typer.Option(help="Days of swaps to read for estimates.")] = 7.0,
     top: Annotated[int, typer.Option(help="Rows to show.")] = 12,
     block: Block = "latest",
@@ -181,6 +188,8 @@ def range_(
       amm range --pool USDC/WETH-500 --range 3000-3700 --capital 50000 --horizon 7d --json
 
       amm range --pool DAI/USDC-100 --historical
+
+      amm range --pool USDC/WETH-500 --prices eth_usd.csv --historical --step 1h
     """
     try:
         config = RangeStudyConfig(
@@ -207,7 +216,9 @@ def range_(
         ctx = load_pool_context(session.node, name, _block(block), orientation=quote_in)
         need_history = historical or config.vol is None or config.noise_per_day is None
         history = None
-        if need_history:
+        if prices is not None:
+            history = history_from_prices(load_price_csv(prices), ctx)
+        elif need_history:
             try:
                 history = load_pool_history(session.node, ctx, days=history_days)
             except ChainError as error:
@@ -251,11 +262,16 @@ def _run_with_progress(
 def _print_study(study: RangeStudy, ctx: PoolContext, top: int) -> None:
     a = study.analysis
     q = ctx.quote.symbol
-    mode = "historical path" if study.config.historical else f"{a.n_paths} {study.config.model} paths"
+    if study.config.historical and study.history is not None:
+        mode = f"the returns of {study.history.describe()} replayed in {a.n_steps:,} steps"
+    else:
+        mode = (
+            f"{a.n_paths} {study.config.model} paths over {study.config.horizon_days:g} days "
+            f"in {study.config.step_seconds:g}-s steps"
+        )
     out.print(
         f"[bold]{ctx.name}[/bold] at block {ctx.block}: price {ctx.price:,.6g} {q}/{ctx.base.symbol}, "
-        f"fee {ctx.fee:.2%}, {mode} over {study.config.horizon_days:g} days "
-        f"in {study.config.step_seconds:g}-s steps"
+        f"fee {ctx.fee:.2%}; {mode}"
     )
     out.print(f"volatility {study.sigma:.3f} ({study.sigma_source})")
     out.print(f"uninformed volume {study.noise_per_day:,.0f} {q}/day ({study.noise_source})")

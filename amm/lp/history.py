@@ -33,14 +33,25 @@ VOLATILITY_RESAMPLE_SECONDS = 4 * 3600
 class PoolHistory:
     from_block: int
     to_block: int
-    swaps: int
-    series: PriceSeries  # every swap, display orientation (quote per base), volumes in whole tokens
+    swaps: int  # 0 for a market price file
+    series: PriceSeries  # display orientation (quote per base); for swaps, volumes in whole tokens
     volatility: VolatilityEstimate  # from returns over `volatility_seconds`
     volatility_seconds: float
     resample_seconds: float  # of the flow/noise split
     volume_quote_per_day: float
     flow_quote_per_day: float  # explained by the net price moves at `resample_seconds`
-    noise_quote_per_day: float  # the rest: volume - flow, at least 0
+    noise_quote_per_day: float  # the rest: volume - flow, at least 0 (NaN when volume is unknown)
+    source: str = "swaps"  # "swaps" (the pool's own prices) or the path of a file of market prices
+
+    @property
+    def is_pool_path(self) -> bool:
+        """True when the prices are the pool's own (every move is flow), False for market prices."""
+        return self.source == "swaps"
+
+    def describe(self) -> str:
+        if self.is_pool_path:
+            return f"{self.swaps} swaps of the pool over {self.days:.1f} days"
+        return f"{self.series.prices.size} market prices from {self.source} over {self.days:.1f} days"
 
     @property
     def days(self) -> float:
@@ -48,6 +59,7 @@ class PoolHistory:
 
     def to_dict(self) -> dict[str, object]:
         return {
+            "source": self.source,
             "from_block": self.from_block,
             "to_block": self.to_block,
             "swaps": self.swaps,
@@ -158,4 +170,29 @@ def load_pool_history(
         volume_quote_per_day=volume / span_days,
         flow_quote_per_day=flow / span_days,
         noise_quote_per_day=max(volume - flow, 0.0) / span_days,
+    )
+
+
+def history_from_prices(
+    series: PriceSeries, ctx: PoolContext, *, volatility_seconds: float = VOLATILITY_RESAMPLE_SECONDS
+) -> PoolHistory:
+    """A file of market prices (quote per base, e.g. from `load_price_csv`) as history: volatility from it;
+    volume unknown, so no noise estimate. Market prices carry no fee-band bias, but keep the same sampling."""
+    sampled = series.resample(volatility_seconds) if series.interval_seconds < volatility_seconds else series
+    if sampled.prices.size < 4:
+        raise ChainError(f"{series.meta.get('source', 'the file')}: too few prices to estimate volatility")
+    volatility = estimate_volatility(sampled.prices, sampled.timestamps)
+    nan = float("nan")
+    return PoolHistory(
+        from_block=ctx.block,
+        to_block=ctx.block,
+        swaps=0,
+        series=series,
+        volatility=volatility,
+        volatility_seconds=float(sampled.interval_seconds),
+        resample_seconds=float(series.interval_seconds),
+        volume_quote_per_day=nan,
+        flow_quote_per_day=nan,
+        noise_quote_per_day=nan,
+        source=str(series.meta.get("source", "a price file")),
     )

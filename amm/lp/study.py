@@ -37,7 +37,7 @@ class StudyError(ValueError):
 class RangeStudyConfig:
     horizon_days: float = 30.0
     step_seconds: float = 12.0  # one step is one block with one arbitrage opportunity
-    paths: int = 500
+    paths: int = 200
     seed: int = 0
     model: str = "gbm"  # gbm | merton | student_t
     vol: float | None = None  # annualised; None: estimated from the pool's swaps
@@ -150,14 +150,13 @@ def run_range_study(
         sigma = history.volatility.sigma
         hours = history.volatility_seconds / 3600
         sigma_source = (
-            f"estimated from {history.swaps} swaps over {history.days:.1f} days "
-            f"({hours:g}-hour returns, ±{history.volatility.stderr:.3f})"
+            f"estimated from {history.describe()} ({hours:g}-hour returns, ±{history.volatility.stderr:.3f})"
         )
     else:
         raise StudyError("no volatility: pass --vol or let the pool's swap history be read")
     if config.noise_per_day is not None:
         noise, noise_source = config.noise_per_day, "given"
-    elif history is not None:
+    elif history is not None and math.isfinite(history.noise_quote_per_day):
         noise = history.noise_quote_per_day
         noise_source = (
             f"estimated: {history.volume_quote_per_day:,.0f} traded per day minus "
@@ -172,20 +171,26 @@ def run_range_study(
         if history is None:
             raise StudyError("--historical needs the pool's swap history")
         series = history.series.resample(config.step_seconds) if config.step_seconds > 1 else history.series
+        path = series.prices / series.prices[0] * ctx.price  # replay the returns from today's price
+        own = history.is_pool_path
         analysis = analyze_ranges(
-            series.prices,
+            path,
             specs,
             fee=ctx.fee,
             capital=config.capital,
             profile=profile,
-            path_is="pool",
+            noise_volume=None if own or not noise else noise * config.step_seconds / 86400,
+            path_is="pool" if own else "reference",
             time_weights=np.diff(series.timestamps),
             rank_by=config.rank_by,
             rank_stat=config.rank_stat,
             keep_samples=config.keep_samples,
         )
-        noise, noise_source = 0.0, "none: on the pool's own path every swap's volume is price flow"
-        notes.append(f"historical: one path, the pool's last {history.days:.1f} days")
+        if own:
+            noise, noise_source = 0.0, "none: on the pool's own path every swap's volume is price flow"
+        notes.append(
+            f"historical: one path, the returns of {history.describe()}, replayed from today's price"
+        )
     else:
         n_steps = max(1, round(config.horizon_days * 86400 / config.step_seconds))
         horizon = config.horizon_days / 365

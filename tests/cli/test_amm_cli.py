@@ -149,3 +149,49 @@ def test_bad_input_is_one_clear_message(args: tuple[str, ...], message: str, dev
     assert result.returncode == 2
     assert message in result.stderr.replace("\n", " ").replace("│", " ").replace("  ", " ")
     assert "Traceback" not in result.stderr
+
+
+def write_prices(path: Path, sigma: float, hours: int, seed: int = 3) -> None:
+    import numpy as np  # noqa: PLC0415
+
+    rng = np.random.default_rng(seed)
+    times = 1_700_000_000 + np.arange(hours) * 3600
+    prices = 2000 * np.exp(np.cumsum(rng.normal(0, sigma / np.sqrt(8760), hours)))
+    path.write_text(
+        "timestamp,price\n" + "\n".join(f"{t},{p:.6f}" for t, p in zip(times, prices, strict=True))
+    )
+
+
+def test_range_on_a_price_file_replays_it_from_todays_price(devnet: ChainSession, tmp_path: Path) -> None:
+    from amm.analytics.paths import load_price_csv  # noqa: PLC0415
+    from amm.lp.history import history_from_prices  # noqa: PLC0415
+
+    prices = tmp_path / "eth.csv"
+    write_prices(prices, sigma=0.7, hours=24 * 60)
+    got = amm_json(
+        "range",
+        "--pool",
+        "USDC/WETH-500",
+        "--prices",
+        str(prices),
+        "--historical",
+        "--step",
+        "1h",
+        cache=tmp_path,
+    )
+    ctx = load_pool_context(devnet.node, "USDC/WETH-500")
+    history = history_from_prices(load_price_csv(prices), ctx)
+    assert abs(history.volatility.sigma - 0.7) < 3 * history.volatility.stderr
+    expected = run_range_study(ctx, RangeStudyConfig(historical=True, step_seconds=3600.0), history).to_dict()
+    for result in (got, expected):
+        result.pop("seconds")
+        result["pool"]["load"].pop("seconds")
+    assert got == json.loads(json.dumps(expected))
+    assert got["analysis"]["price"] == pytest.approx(ctx.price)  # the path starts at today's price
+
+
+def test_bad_price_file_names_the_line(devnet, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("timestamp,price\n100,2\n100,3\n")
+    result = amm("range", "--prices", str(bad), cache=tmp_path)
+    assert result.returncode == 2 and f"{bad}:3: timestamps must strictly increase" in result.stderr
