@@ -6,31 +6,9 @@ are kept: a uint256 overflow raises Revert('ds-math-mul-overflow') etc., as the 
 """
 
 from amm.errors import Revert
-
-_UINT256 = 1 << 256
-
-
-def _mul(x: int, y: int) -> int:
-    """SafeMath.mul (ds-math)."""
-    z = x * y
-    if z >= _UINT256:
-        raise Revert("ds-math-mul-overflow")
-    return z
-
-
-def _add(x: int, y: int) -> int:
-    """SafeMath.add (ds-math)."""
-    z = x + y
-    if z >= _UINT256:
-        raise Revert("ds-math-add-overflow")
-    return z
-
-
-def _sub(x: int, y: int) -> int:
-    """SafeMath.sub (ds-math)."""
-    if y > x:
-        raise Revert("ds-math-sub-underflow")
-    return x - y
+from amm.v2.safe_math import add as _add
+from amm.v2.safe_math import mul as _mul
+from amm.v2.safe_math import sub as _sub
 
 
 def quote(amount_a: int, reserve_a: int, reserve_b: int) -> int:

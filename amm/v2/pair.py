@@ -11,33 +11,17 @@ from math import isqrt
 
 from amm.errors import Revert
 from amm.v2.library import get_amount_in, get_amount_out
+from amm.v2.safe_math import UINT256
+from amm.v2.safe_math import add as _add
+from amm.v2.safe_math import mul as _mul
+from amm.v2.safe_math import sub as _sub
 
 MINIMUM_LIQUIDITY = 10**3
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 _UINT112_MAX = (1 << 112) - 1
-_UINT256 = 1 << 256
-_MASK256 = _UINT256 - 1
+
+_MASK256 = UINT256 - 1
 _MASK32 = (1 << 32) - 1
-
-
-def _mul(x: int, y: int) -> int:
-    z = x * y
-    if z >= _UINT256:
-        raise Revert("ds-math-mul-overflow")
-    return z
-
-
-def _add(x: int, y: int) -> int:
-    z = x + y
-    if z >= _UINT256:
-        raise Revert("ds-math-add-overflow")
-    return z
-
-
-def _sub(x: int, y: int) -> int:
-    if y > x:
-        raise Revert("ds-math-sub-underflow")
-    return x - y
 
 
 def babylonian_sqrt(y: int) -> int:
