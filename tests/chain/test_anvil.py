@@ -8,12 +8,15 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from amm.chain.anvil import Anvil, find_anvil, redact_url
 from amm.chain.errors import AnvilDied, AnvilNotFound, NodeUnreachable
+from amm.chain.rpc import RpcClient
 
 AMM = [sys.executable, "-m", "amm"]
 
@@ -133,25 +136,29 @@ def test_cli_missing_anvil(devnet) -> None:  # the state file exists; only the b
     assert_one_line_error(result, r"ANVIL_BIN=/nonexistent/anvil is not an executable file.*make setup")
 
 
-def test_cli_crashed_anvil(devnet) -> None:
-    """`amm devnet serve` whose node is killed exits 2 with one line naming the signal."""
+@contextmanager
+def serving() -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`amm devnet serve` in a subprocess, with the banner line it prints first (URL and anvil pid)."""
+    env = {**os.environ, "COLUMNS": "300"}
     process = subprocess.Popen(
-        [*AMM, "devnet", "serve"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "COLUMNS": "300"},
+        [*AMM, "devnet", "serve"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
     try:
         assert process.stdout is not None
-        banner = process.stdout.readline()
+        yield process, process.stdout.readline()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_cli_crashed_anvil(devnet) -> None:
+    """`amm devnet serve` whose node is killed exits 2 with one line naming the signal."""
+    with serving() as (process, banner):
         match = re.search(r"anvil pid (\d+)", banner)
         assert match, banner
         os.kill(int(match.group(1)), signal.SIGKILL)
         _, stderr = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
     result = subprocess.CompletedProcess(process.args, process.returncode, "", stderr)
     assert_one_line_error(result, r"anvil \(pid \d+\) was killed by SIGKILL while in use")
 
@@ -161,20 +168,9 @@ def test_fork_block_number_needs_fork_url() -> None:
 
 
 def test_serve_prints_a_usable_url(devnet) -> None:
-    process = subprocess.Popen(
-        [*AMM, "devnet", "serve"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "COLUMNS": "300"},
-    )
-    try:
-        assert process.stdout is not None
-        banner = process.stdout.readline()
+    with serving() as (process, banner):
         url = re.search(r"(http://127\.0\.0\.1:\d+)", banner)
         assert url, banner
-        from amm.chain.rpc import RpcClient  # noqa: PLC0415
-
         with RpcClient(url.group(1)) as rpc:
             assert int(rpc.call("eth_blockNumber"), 16) == devnet.manifest["block"]
         process.send_signal(signal.SIGINT)
@@ -182,6 +178,3 @@ def test_serve_prints_a_usable_url(devnet) -> None:
         while process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
         assert process.returncode is not None and process.returncode in (0, 130)
-    finally:
-        if process.poll() is None:
-            process.kill()
