@@ -178,3 +178,26 @@ def test_serve_prints_a_usable_url(devnet) -> None:
         while process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
         assert process.returncode is not None and process.returncode in (0, 130)
+
+
+def test_node_dies_with_the_process_that_started_it() -> None:
+    """A script (or test run) killed with SIGKILL leaves no anvil behind."""
+    script = (
+        "from amm.chain.anvil import Anvil; a = Anvil().start(); print(a.process.pid, flush=True); input()"
+    )
+    owner = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert owner.stdout is not None
+    node_pid = int(owner.stdout.readline())
+    owner.kill()
+    owner.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(node_pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(node_pid, signal.SIGKILL)
+    pytest.fail(f"anvil {node_pid} outlived the process that started it")
