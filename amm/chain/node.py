@@ -7,6 +7,7 @@ costs one HTTP request and microseconds of Python.
 from __future__ import annotations
 
 import gzip
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -93,14 +94,28 @@ class Node:
             raise TransactionFailed(tx_hash, self.failure_reason(receipt, gas), what)
         return receipt
 
-    def receipt(self, tx_hash: str) -> Receipt:
-        receipt = self.rpc.call("eth_getTransactionReceipt", [tx_hash])
-        if receipt is None:  # a node that does not automine: mine one block and look again
-            self.mine()
+    def receipt(self, tx_hash: str, *, timeout: float = 30.0) -> Receipt:
+        """Wait for the receipt. anvil answers eth_sendTransaction before it has sealed the block (~50 ms on
+        the built-in chain's large state), so poll; mine a block only if anvil is not mining at all."""
+        deadline = time.monotonic() + timeout
+        pause = 0.002
+        while True:
             receipt = self.rpc.call("eth_getTransactionReceipt", [tx_hash])
-        if receipt is None:
-            raise ChainError(f"transaction {tx_hash} was not mined")
-        return receipt
+            if receipt is not None:
+                return receipt
+            if time.monotonic() > deadline:
+                raise ChainError(f"transaction {tx_hash} was not mined within {timeout:g} s")
+            if pause > 0.1 and self._automine() is False:
+                self.mine()
+            time.sleep(pause)
+            pause = min(pause * 2, 0.25)
+
+    def _automine(self) -> bool | None:
+        """anvil's automine setting; None on nodes that don't say."""
+        try:
+            return bool(self.rpc.call("anvil_getAutomine"))
+        except RpcError:
+            return None
 
     def failure_reason(self, receipt: Receipt, gas_limit: int | None = None) -> str | None:
         """Why a mined transaction failed, from a call trace (exact even mid-block); None if unknown."""

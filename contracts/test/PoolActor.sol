@@ -25,12 +25,14 @@ interface IUniswapV3PoolActions {
         uint160 sqrtPriceLimitX96,
         bytes calldata data
     ) external returns (int256 amount0, int256 amount1);
+    function flash(address recipient, uint256 amount0, uint256 amount1, bytes calldata data) external;
 }
 
 /// @title PoolActor
-/// @notice Calls a Uniswap v3 pool directly, with any arguments, and pays what the pool asks in its callbacks
-///         from its own token balance. Each instance is one position owner (the pool keys positions by the
-///         caller), which is what differential tests of a pool model need.
+/// @notice Calls a Uniswap v3 pool directly (mint, burn, collect, swap, flash), with any arguments, and pays
+///         what the pool asks in its callbacks from its own token balance. Each instance is one position
+///         owner (the pool keys positions by the caller), which is what differential tests of a pool model
+///         need.
 /// @dev TEST ONLY: the callbacks pay whoever calls them. Never hold real funds in it.
 contract PoolActor {
     function mint(address pool, int24 tickLower, int24 tickUpper, uint128 amount)
@@ -59,6 +61,17 @@ contract PoolActor {
         returns (int256 amount0, int256 amount1)
     {
         return IUniswapV3PoolActions(pool).swap(address(this), zeroForOne, amountSpecified, sqrtPriceLimitX96, "");
+    }
+
+    /// @notice Borrow amount0/amount1 and give back repay0/repay1 in total (loan + fee + any tip, or less to
+    ///         see the pool revert F0/F1).
+    function flash(address pool, uint256 amount0, uint256 amount1, uint256 repay0, uint256 repay1) external {
+        IUniswapV3PoolActions(pool).flash(address(this), amount0, amount1, abi.encode(repay0, repay1));
+    }
+
+    function uniswapV3FlashCallback(uint256, uint256, bytes calldata data) external {
+        (uint256 repay0, uint256 repay1) = abi.decode(data, (uint256, uint256));
+        _pay(msg.sender, repay0, repay1);
     }
 
     function uniswapV3MintCallback(uint256 amount0Owed, uint256 amount1Owed, bytes calldata) external {
