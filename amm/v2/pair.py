@@ -169,6 +169,27 @@ class Pair:
         ledger[to] = _add(ledger.get(to, 0), value)
 
     # ---------------------------------------------------------------------------------------- mutations
+    def _commit_supply(
+        self,
+        total_supply: int,
+        balance0: int,
+        balance1: int,
+        update: tuple[int, ...],
+        *,
+        fee_on: bool,
+        timestamp: int | None,
+    ) -> None:
+        """The common end of mint and burn: supply, balances, reserves, and kLast as _mintFee leaves it."""
+        self.total_supply = total_supply
+        self.balance0, self.balance1 = balance0, balance1
+        self._commit_update(update)
+        if fee_on:
+            self.k_last = self.reserve0 * self.reserve1
+        elif self.k_last != 0:
+            self.k_last = 0
+        if timestamp is not None:
+            self.timestamp = timestamp
+
     def mint(self, to: Hashable, amount0: int, amount1: int, *, timestamp: int | None = None) -> int:
         """Transfer amount0/amount1 to the pair and call UniswapV2Pair.mint(to); returns the LP minted."""
         reserve0, reserve1 = self.reserve0, self.reserve1
@@ -198,15 +219,7 @@ class Pair:
         if ledger is not self.balance_of:
             self.balance_of = ledger
         self.balance_of[to] = new_balance
-        self.total_supply = total_supply
-        self.balance0, self.balance1 = balance0, balance1
-        self._commit_update(update)
-        if fee_on:
-            self.k_last = self.reserve0 * self.reserve1
-        elif self.k_last != 0:
-            self.k_last = 0
-        if timestamp is not None:
-            self.timestamp = timestamp
+        self._commit_supply(total_supply, balance0, balance1, update, fee_on=fee_on, timestamp=timestamp)
         return liquidity
 
     def burn(self, owner: Hashable, liquidity: int, *, timestamp: int | None = None) -> tuple[int, int]:
@@ -240,15 +253,7 @@ class Pair:
         # ---- commit
         del ledger[pair_key]
         self.balance_of = ledger
-        self.total_supply = total_supply
-        self.balance0, self.balance1 = balance0, balance1
-        self._commit_update(update)
-        if fee_on:
-            self.k_last = self.reserve0 * self.reserve1
-        elif self.k_last != 0:
-            self.k_last = 0
-        if timestamp is not None:
-            self.timestamp = timestamp
+        self._commit_supply(total_supply, balance0, balance1, update, fee_on=fee_on, timestamp=timestamp)
         return amount0, amount1
 
     def swap(
