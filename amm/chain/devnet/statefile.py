@@ -1,7 +1,8 @@
 """The built-in chain's state file: rebuilt only when what it is built from changes.
 
-`manifest.json` beside the state records a hash of the inputs (the builder's own source, the npm lockfile,
-the compiled contracts it deploys, the anvil version). A lock keeps two processes (parallel test workers,
+`manifest.json` beside the state records a hash of the inputs (the builder's source and the chain modules it
+uses, the npm lockfile, the compiled contracts it deploys, the anvil version). The build is deterministic:
+the same inputs give byte-identical state. A lock keeps two processes (parallel test workers,
 say) from building at once, and files are written whole or not at all.
 """
 
@@ -24,6 +25,8 @@ from amm.chain.devnet.build import Progress, build_chain
 from amm.chain.devnet.deploy import COMPILED_CONTRACTS
 
 STATE_FORMAT = 1
+# amm.chain modules the builder runs on (directly or through imports): changing one can change the state
+BUILDER_MODULES = ("addresses", "abi", "anvil", "artifacts", "errors", "node", "rpc", "tokens")
 
 
 def devnet_dir() -> Path:
@@ -42,7 +45,8 @@ def inputs_hash() -> str:
     """What the state is built from: change any of it and the next start rebuilds."""
     digest = hashlib.sha256(f"format {STATE_FORMAT}".encode())
     chain_dir = Path(__file__).resolve().parents[1]
-    sources = [*sorted((chain_dir / "devnet").glob("*.py")), chain_dir / "addresses.py"]
+    chain_sources = [chain_dir / f"{module}.py" for module in BUILDER_MODULES]
+    sources = [*sorted((chain_dir / "devnet").glob("*.py")), *chain_sources]
     root = artifacts.project_root()
     compiled = [artifacts.build_dir() / "contracts" / f"{name}.json" for name in COMPILED_CONTRACTS]
     for path in [*sources, root / "package-lock.json", *compiled]:
