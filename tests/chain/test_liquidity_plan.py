@@ -52,3 +52,26 @@ def test_v2_adds_are_at_the_pairs_price() -> None:
 def test_pool_names_resolve_either_way_round() -> None:
     assert pool_by_name("weth/usdc-500") is pool_by_name("USDC/WETH-500")
     assert pool_by_name("USDC/WETH-v2").kind == "v2"
+
+
+def test_market_path_is_the_same_in_every_process() -> None:
+    """The seeded history must not depend on Python's per-process string hashing (set iteration order)."""
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    code = (
+        "from itertools import islice; from amm.chain.devnet.history import reference_prices;"
+        "from amm.chain.devnet.spec import HISTORY, SEED;"
+        "print([sorted(p.items()) for p in islice(reference_prices(HISTORY, SEED), 50)])"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**__import__("os").environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1

@@ -33,14 +33,14 @@ def reference_prices(spec: HistorySpec, seed: int) -> Iterator[dict[str, float]]
     dt_years = spec.step_seconds / SECONDS_PER_YEAR
     dt_days = spec.step_seconds / 86400
     log_eth, log_btc = math.log(TOKENS["WETH"].usd), math.log(TOKENS["WBTC"].usd)
-    stable_dev = dict.fromkeys(STABLES, 0.0)
+    stable_dev = dict.fromkeys(sorted(STABLES), 0.0)  # sorted: a set's order changes with PYTHONHASHSEED
     rho = spec.eth_btc_corr
     for _ in range(spec.steps):
         z1, z2 = gauss(rng), gauss(rng)
         log_eth += -0.5 * spec.eth_vol**2 * dt_years + spec.eth_vol * math.sqrt(dt_years) * z1
         z_btc = rho * z1 + math.sqrt(1 - rho**2) * z2
         log_btc += -0.5 * spec.btc_vol**2 * dt_years + spec.btc_vol * math.sqrt(dt_years) * z_btc
-        for symbol in STABLES:
+        for symbol in stable_dev:
             keep = math.exp(-spec.stable_reversion_per_day * dt_days)
             shock = spec.stable_vol_daily * math.sqrt(dt_days) * gauss(rng)
             stable_dev[symbol] = stable_dev[symbol] * keep + shock
