@@ -7,13 +7,13 @@ from amm.errors import Revert
 from amm.v3 import oracle
 from amm.v3.constants import MAX_INT128, MAX_UINT128, UINT128_MOD
 from amm.v3.liquidity_math import add_delta
-from amm.v3.pool_state import PoolState
+from amm.v3.pool_state import PoolState, check_ticks
 from amm.v3.position import updated as position_updated
 from amm.v3.sqrt_price_math import get_amount0_delta_signed, get_amount1_delta_signed
 from amm.v3.tick import TickInfo, get_fee_growth_inside
 from amm.v3.tick import updated as tick_updated
 from amm.v3.tick_bitmap import flip_tick
-from amm.v3.tick_math import MAX_TICK, MIN_TICK, sqrt_ratio_at_tick_cached
+from amm.v3.tick_math import sqrt_ratio_at_tick_cached
 
 _MASK128 = UINT128_MOD - 1
 
@@ -85,12 +85,7 @@ class PoolLiquidity(PoolState):
         self, owner: Hashable, tick_lower: int, tick_upper: int, liquidity_delta: int, timestamp: int | None
     ) -> tuple[int, int]:
         """UniswapV3Pool._modifyPosition + _updatePosition, computed in full before anything is written."""
-        if tick_lower >= tick_upper:
-            raise Revert("TLU")
-        if tick_lower < MIN_TICK:
-            raise Revert("TLM")
-        if tick_upper > MAX_TICK:
-            raise Revert("TUM")
+        check_ticks(tick_lower, tick_upper)
         time = self._time(timestamp)
         tick = self.tick
         fg0 = self.fee_growth_global0_x128

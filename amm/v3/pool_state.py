@@ -33,6 +33,16 @@ _MASK160 = (1 << 160) - 1
 PositionKey = tuple[Hashable, int, int]
 
 
+def check_ticks(tick_lower: int, tick_upper: int) -> None:
+    """UniswapV3Pool.checkTicks: a valid range, or Revert 'TLU', 'TLM', 'TUM'."""
+    if tick_lower >= tick_upper:
+        raise Revert("TLU")
+    if tick_lower < MIN_TICK:
+        raise Revert("TLM")
+    if tick_upper > MAX_TICK:
+        raise Revert("TUM")
+
+
 class PoolState:
     """UniswapV3Pool storage and non-trading calls; see `amm.v3.pool.Pool` for the full model.
 
@@ -333,12 +343,7 @@ class PoolState:
     ) -> tuple[int, int, int]:
         """UniswapV3Pool.snapshotCumulativesInside: (tickCumulativeInside, secondsPerLiquidityInsideX128,
         secondsInside) for a range whose both ticks are initialised (reverts '' otherwise)."""
-        if tick_lower >= tick_upper:
-            raise Revert("TLU")
-        if tick_lower < MIN_TICK:
-            raise Revert("TLM")
-        if tick_upper > MAX_TICK:
-            raise Revert("TUM")
+        check_ticks(tick_lower, tick_upper)
         lower = self.ticks.get(tick_lower)
         upper = self.ticks.get(tick_upper)
         if lower is None or not lower.initialized or upper is None or not upper.initialized:
