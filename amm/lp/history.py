@@ -86,13 +86,15 @@ def block_at_or_after(node: Node, timestamp: int, latest: int) -> int:
 
 
 def swap_events(node: Node, ctx: PoolContext, from_block: int, to_block: int) -> list[dict[str, int]]:
-    """Decoded Swap events as the analytics take them (timestamp, sqrt_price_x96, amounts, log_index)."""
+    """Decoded Swap events as the analytics take them (timestamp, sqrt_price_x96, amounts), with their block;
+    `log_index` orders them across blocks (block * 100,000 + index in the block)."""
     swap = artifacts.interface("UniswapV3Pool").event("Swap")
     logs = fetch_logs(node, ctx.address, from_block, to_block, topics=["0x" + swap.topic.hex()])
     decoded = decode_logs(node, artifacts.interface("UniswapV3Pool"), logs)
     return [
         {
             "timestamp": d.timestamp or 0,
+            "block": d.block_number,
             "log_index": d.block_number * 100_000 + d.log_index,
             "sqrt_price_x96": d.args["sqrtPriceX96"],
             "amount0": d.args["amount0"],

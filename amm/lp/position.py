@@ -70,11 +70,13 @@ def _quote_value(ctx: PoolContext, amounts: tuple[int, int]) -> float:
     return base * ctx.price + quote
 
 
-def realised_lvr(ctx: PoolContext, record: PositionRecord, prices: np.ndarray, blocks: np.ndarray) -> float:
-    """Σ x*(P_{t-1})ΔP − ΔV over the swaps, with the liquidity in force at each swap (quote units)."""
+def realised_lvr(
+    ctx: PoolContext, record: PositionRecord, prices: np.ndarray, blocks: np.ndarray, lo: float, hi: float
+) -> float:
+    """Σ x*(P_{t-1})ΔP − ΔV over the swaps, with the liquidity in force at each swap (quote units), for the
+    position's display range [lo, hi)."""
     if prices.size < 2:
         return 0.0
-    lo, hi = sorted((ctx.price_at_tick(record.tick_lower), ctx.price_at_tick(record.tick_upper)))
     changes = sorted((e.block, e.liquidity) for e in record.ledger if e.liquidity)
     change_blocks = np.array([b for b, _ in changes], dtype=np.int64)
     running = np.cumsum([d for _, d in changes]) if changes else np.array([0])
@@ -115,7 +117,7 @@ def position_report(node: Node, ctx: PoolContext, record: PositionRecord) -> Pos
     raw_prices = np.array([(e["sqrt_price_x96"] / 2**96) ** 2 for e in events], dtype=np.float64)
     human = raw_prices * 10.0 ** (ctx.token0.decimals - ctx.token1.decimals)
     prices = 1 / human if ctx.inverted else human
-    blocks = np.array([e["log_index"] // 100_000 for e in events], dtype=np.int64)
+    blocks = np.array([e["block"] for e in events], dtype=np.int64)
     lo, hi = sorted((ctx.price_at_tick(record.tick_lower), ctx.price_at_tick(record.tick_upper)))
     first_ts = record.ledger[0].timestamp if record.ledger else ctx.timestamp
     return PositionReport(
@@ -142,7 +144,7 @@ def position_report(node: Node, ctx: PoolContext, record: PositionRecord) -> Pos
         hodl_value=hodl,
         il_value=il,
         pnl_vs_hodl=il + fees_value,
-        lvr_to_date=realised_lvr(ctx, record, prices, blocks),
+        lvr_to_date=realised_lvr(ctx, record, prices, blocks, lo, hi),
         swaps_seen=len(events),
         since_block=record.first_block,
         days=(ctx.timestamp - first_ts) / 86400,
