@@ -9,7 +9,11 @@ display tick -t when the orientation is inverted.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
 
 from amm.analytics.grid import snap_range
 from amm.analytics.liquidity import LiquidityProfile
@@ -65,7 +69,11 @@ class PoolContext:
     @property
     def price(self) -> float:
         """Display price now, from sqrtPriceX96 (exact to float precision, not rounded to a tick)."""
-        raw = (self.pool.sqrt_price_x96 / 2**96) ** 2
+        return float(self.display_prices([self.pool.sqrt_price_x96])[0])
+
+    def display_prices(self, sqrt_prices_x96: Sequence[int]) -> NDArray[np.float64]:
+        """Display prices (quote per base, whole tokens) of sqrtPriceX96 values, e.g. from Swap events."""
+        raw = np.array([(s / 2**96) ** 2 for s in sqrt_prices_x96], dtype=np.float64)
         human = raw * 10.0 ** (self.token0.decimals - self.token1.decimals)
         return 1 / human if self.inverted else human
 

@@ -114,9 +114,7 @@ def position_report(node: Node, ctx: PoolContext, record: PositionRecord) -> Pos
     il = value_now + _quote_value(ctx, withdrawn) - hodl
     fees_value = _quote_value(ctx, fees)
     events = swap_events(node, ctx, record.first_block, ctx.block)
-    raw_prices = np.array([(e["sqrt_price_x96"] / 2**96) ** 2 for e in events], dtype=np.float64)
-    human = raw_prices * 10.0 ** (ctx.token0.decimals - ctx.token1.decimals)
-    prices = 1 / human if ctx.inverted else human
+    prices = ctx.display_prices([e["sqrt_price_x96"] for e in events])
     blocks = np.array([e["block"] for e in events], dtype=np.int64)
     lo, hi = sorted((ctx.price_at_tick(record.tick_lower), ctx.price_at_tick(record.tick_upper)))
     first_ts = record.ledger[0].timestamp if record.ledger else ctx.timestamp
