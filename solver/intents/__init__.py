@@ -1,0 +1,1 @@
+"""Intent protocols: signed orders read, checked and resolved exactly as their settlement contracts do."""
