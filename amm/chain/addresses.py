@@ -33,6 +33,19 @@ V2_FACTORY = "0x5C69bEe701ef814a2B6a3EDD4B1652CB9cc5aA6f"
 V2_PAIR_INIT_CODE_HASH = bytes.fromhex("96e8ac4277198ff8b6f785478aa9a39f403cb768dd02cbee326c3e7da348845f")
 V2_ROUTER_02 = "0x7a250d5630B4cF539739dF2C5dAcb4c659F2488D"
 
+# Permit2, placed by CREATE2 through the deterministic deployer (Arachnid's; anvil predeploys it), so its
+# EIP-712 domain separator, cached with address(this) in immutables, is the one its address implies
+CREATE2_DEPLOYER = "0x4e59b44847b379578588920cA78FbF26c0B4956C"
+PERMIT2 = "0x000000000022D473030F116dDEE9F6B43aC78BA3"
+PERMIT2_SALT = bytes.fromhex("0000000000000000000000000000000000000000d3af2663da51c10215000000")
+
+# UniswapX (PriorityOrderReactor is not deployed on mainnet: this is its Base address)
+EXCLUSIVE_DUTCH_ORDER_REACTOR = "0x6000da47483062A0D734Ba3dc7576Ce6A0B645C4"
+V2_DUTCH_ORDER_REACTOR = "0x00000011F84B9aa48e5f8aA8B9897600006289Be"
+V3_DUTCH_ORDER_REACTOR = "0x0000000015757c461808EA25Eb309638B62681cf"
+PRIORITY_ORDER_REACTOR = "0x000000001Ec5656dcdB24D90DFa42742738De729"
+UNISWAPX_ORDER_QUOTER = "0xc6ef4C96Ee89e48Eff1C35545DBEED4Ad8dAC9D4"  # the SDK's chain-1 OrderQuoter
+
 # v3 fee tiers and their tick spacings, as enabled on mainnet (100 was added by governance in 2021)
 FEE_TICK_SPACING: dict[int, int] = {100: 1, 500: 10, 3000: 60, 10000: 200}
 

@@ -1,8 +1,8 @@
 """Build the mainnet-shaped chain from scratch on a fresh anvil and save it as an anvil state file.
 
-Phases: deploy (tokens, factories, periphery at mainnet addresses), fund accounts, create pools, mint the
-seeded positions, add v2 liquidity, then trade a week of history. The state is dumped with `anvil_dumpState`,
-so later starts load it in seconds instead of rebuilding.
+Phases: deploy (tokens, factories, periphery, Permit2 and UniswapX at mainnet addresses), fund accounts,
+create pools, mint the seeded positions, add v2 liquidity, then trade a week of history. The state is dumped
+with `anvil_dumpState`, so later starts load it in seconds instead of rebuilding.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from amm.chain.devnet.deploy import CoreContracts, deploy_core
 from amm.chain.devnet.history import DEADLINE, History
 from amm.chain.devnet.liquidity import PositionPlan, plan_positions, plan_v2_adds
 from amm.chain.devnet.spec import HISTORY, POOLS, SEED, TOKENS
+from amm.chain.devnet.uniswapx import deploy_uniswapx
 from amm.chain.node import Node
 from amm.chain.tokens import MAX_UINT256
 
@@ -53,6 +54,7 @@ def build_chain(progress: Progress | None = None) -> tuple[bytes, dict[str, Any]
         anvil.rpc.call("anvil_setBlockTimestampInterval", [1])  # deterministic timestamps while deploying
         say("deploy contracts", 0, 1)
         core = deploy_core(node, roles.deployer, minter=roles.deployer)
+        uniswapx = deploy_uniswapx(node, roles.deployer)
         anvil.rpc.call("anvil_removeBlockTimestampInterval")
         say("deploy contracts", 1, 1)
 
@@ -123,6 +125,7 @@ def build_chain(progress: Progress | None = None) -> tuple[bytes, dict[str, Any]
             "blocks_mined": builder.blocks,
             "transactions": builder.transactions,
             "contracts": asdict(core),
+            "uniswapx": asdict(uniswapx),
             "tokens": {s: asdict(t) for s, t in TOKENS.items()},
             "pools": [
                 {

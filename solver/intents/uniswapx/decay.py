@@ -19,11 +19,17 @@ MAX_CURVE_POINTS = 16
 
 
 # -- linear decay in time (ExclusiveDutch, V2) ---------------------------------------------------
-def linear_decay(start_amount: int, end_amount: int, decay_start: int, decay_end: int, now: int) -> int:
-    """DutchDecayLib.decay: start before the window, end after it, linear (rounded down in size) inside."""
-    if start_amount == end_amount:
+def linear_decay(
+    start_amount: int, end_amount: int, decay_start: int, decay_end: int, now: int, *, v1: bool = False
+) -> int:
+    """DutchDecayLib.decay: start before the window, end after it, linear inside.
+
+    Two deployed generations differ: V2DutchOrderReactor's (2024) returns constant amounts early and rounds a
+    rising amount up; `v1`, the July 2023 library ExclusiveDutchOrderReactor runs (mainnet's and the SDK's
+    bytecode), accepts an empty window (the end amount from its time on) and rounds both ways down."""
+    if start_amount == end_amount and not v1:
         return start_amount
-    if decay_end <= decay_start:
+    if decay_end < decay_start or (decay_end == decay_start and not v1):
         raise OrderReverts("the decay ends before it starts", error="EndTimeBeforeStartTime")
     if decay_end <= now:
         return end_amount
@@ -32,19 +38,24 @@ def linear_decay(start_amount: int, end_amount: int, decay_start: int, decay_end
     elapsed, duration = now - decay_start, decay_end - decay_start
     if end_amount < start_amount:
         return start_amount - mul_div_down(start_amount - end_amount, elapsed, duration)
-    return start_amount + mul_div_down(end_amount - start_amount, elapsed, duration)
+    rising = mul_div_down if v1 else mul_div_up
+    return start_amount + rising(end_amount - start_amount, elapsed, duration)
 
 
-def decay_input(start_amount: int, end_amount: int, decay_start: int, decay_end: int, now: int) -> int:
+def decay_input(
+    start_amount: int, end_amount: int, decay_start: int, decay_end: int, now: int, *, v1: bool = False
+) -> int:
     if start_amount > end_amount:
         raise OrderReverts("the input's start amount exceeds its end amount", error="IncorrectAmounts")
-    return linear_decay(start_amount, end_amount, decay_start, decay_end, now)
+    return linear_decay(start_amount, end_amount, decay_start, decay_end, now, v1=v1)
 
 
-def decay_output(start_amount: int, end_amount: int, decay_start: int, decay_end: int, now: int) -> int:
+def decay_output(
+    start_amount: int, end_amount: int, decay_start: int, decay_end: int, now: int, *, v1: bool = False
+) -> int:
     if start_amount < end_amount:
         raise OrderReverts("an output's start amount is below its end amount", error="IncorrectAmounts")
-    return linear_decay(start_amount, end_amount, decay_start, decay_end, now)
+    return linear_decay(start_amount, end_amount, decay_start, decay_end, now, v1=v1)
 
 
 # -- exclusivity ---------------------------------------------------------------------------------
@@ -67,9 +78,11 @@ def apply_exclusivity(
     override_bps: int,
     position: int,
     filler: str | None,
+    round_up: bool = True,
 ) -> list[OutputToken]:
     """ExclusivityLib._handleExclusiveOverride: another filler inside the window pays outputs scaled up by
-    override_bps (rounded up), or cannot fill at all when the order is strictly exclusive (override 0)."""
+    override_bps, or cannot fill at all when the order is strictly exclusive (override 0). The 2023
+    ExclusivityOverrideLib (ExclusiveDutchOrderReactor) rounds the scaled outputs down, later ones up."""
     if has_filling_rights(exclusive_filler, exclusivity_end, position, filler):
         return outputs
     if override_bps == 0:
@@ -78,7 +91,8 @@ def apply_exclusivity(
             code="not_exclusive_filler",
             error="NoExclusiveOverride",
         )
-    return [OutputToken(o.token, mul_div_up(o.amount, BPS + override_bps, BPS), o.recipient) for o in outputs]
+    scale = mul_div_up if round_up else mul_div_down
+    return [OutputToken(o.token, scale(o.amount, BPS + override_bps, BPS), o.recipient) for o in outputs]
 
 
 # -- block-based curves (V3) ----------------------------------------------------------------------

@@ -3,6 +3,10 @@
 Input and outputs decay linearly in time between decayStartTime and decayEndTime (only one side may decay);
 until decayStartTime only the exclusive filler may fill at the signed amounts, anyone else pays outputs
 scaled up by exclusivityOverrideBps (or cannot fill when it is 0).
+
+The reactor is UniswapX v1.1 (2023; mainnet's and the SDK's bytecode), older than the V2/V3 libraries: it
+checks the window's order itself (OrderEndTimeBeforeStartTime), accepts an empty window, rounds rising
+amounts and the exclusivity override down, and refuses expired orders itself (DeadlinePassed).
 """
 
 from __future__ import annotations
@@ -158,14 +162,18 @@ class ExclusiveDutchOrder(Order):
         """ExclusiveDutchOrderReactor._resolve at block time `timestamp` (other arguments are not used)."""
         if self.info.deadline < self.decay_end_time:
             raise OrderReverts("the deadline is before the decay ends", error="DeadlineBeforeEndTime")
+        if self.decay_end_time < self.decay_start_time:
+            raise OrderReverts("the decay ends before it starts", error="OrderEndTimeBeforeStartTime")
         if self.input.start_amount != self.input.end_amount and any(
             o.start_amount != o.end_amount for o in self.outputs
         ):
             raise OrderReverts("both the input and an output decay", error="InputAndOutputDecay")
         window = (self.decay_start_time, self.decay_end_time, timestamp)
-        amount_in = decay.decay_input(self.input.start_amount, self.input.end_amount, *window)
+        amount_in = decay.decay_input(self.input.start_amount, self.input.end_amount, *window, v1=True)
         outputs = [
-            OutputToken(o.token, decay.decay_output(o.start_amount, o.end_amount, *window), o.recipient)
+            OutputToken(
+                o.token, decay.decay_output(o.start_amount, o.end_amount, *window, v1=True), o.recipient
+            )
             for o in self.outputs
         ]
         outputs = decay.apply_exclusivity(
@@ -175,6 +183,7 @@ class ExclusiveDutchOrder(Order):
             override_bps=self.exclusivity_override_bps,
             position=timestamp,
             filler=filler,
+            round_up=False,
         )
-        self._check_deadline(timestamp)
+        self._check_deadline(timestamp, "DeadlinePassed")
         return self.resolved(InputToken(self.input.token, amount_in, self.input.end_amount), outputs)

@@ -12,9 +12,8 @@ from typing import Any
 
 from eth_utils import keccak
 
+from amm.chain.addresses import PERMIT2
 from solver.intents.uniswapx.types import OrderInfo
-
-PERMIT2 = "0x000000000022D473030F116dDEE9F6B43aC78BA3"
 
 ORDER_INFO_TYPE = (
     "OrderInfo(address reactor,address swapper,uint256 nonce,uint256 deadline,"

@@ -6,6 +6,7 @@ its Base address (it is not deployed on mainnet). Addresses from UniswapX's depl
 
 from __future__ import annotations
 
+from amm.chain import addresses as mainnet
 from solver.intents.uniswapx.dutch import ExclusiveDutchOrder
 from solver.intents.uniswapx.order import Order
 from solver.intents.uniswapx.priority import PriorityOrder
@@ -19,20 +20,16 @@ KINDS: dict[str, type[Order]] = {
     "priority": PriorityOrder,
 }
 
-EXCLUSIVE_DUTCH_ORDER_REACTOR = "0x6000da47483062A0D734Ba3dc7576Ce6A0B645C4"
-V2_DUTCH_ORDER_REACTOR = "0x00000011F84B9aa48e5f8aA8B9897600006289Be"
-V3_DUTCH_ORDER_REACTOR = "0x0000000015757c461808EA25Eb309638B62681cf"
-PRIORITY_ORDER_REACTOR_BASE = "0x000000001Ec5656dcdB24D90DFa42742738De729"
-
 MAINNET_REACTORS = {
-    "dutch": EXCLUSIVE_DUTCH_ORDER_REACTOR,
-    "v2_dutch": V2_DUTCH_ORDER_REACTOR,
-    "v3_dutch": V3_DUTCH_ORDER_REACTOR,
+    "dutch": mainnet.EXCLUSIVE_DUTCH_ORDER_REACTOR,
+    "v2_dutch": mainnet.V2_DUTCH_ORDER_REACTOR,
+    "v3_dutch": mainnet.V3_DUTCH_ORDER_REACTOR,
 }
+BASE_V3_DUTCH_ORDER_REACTOR = "0x000000008a8330B5d1F43A62Bf4C673A49f27ba0"
 REACTORS: dict[int, dict[str, str]] = {
     1: MAINNET_REACTORS,
-    8453: {"priority": PRIORITY_ORDER_REACTOR_BASE, "v3_dutch": "0x000000008a8330B5d1F43A62Bf4C673A49f27ba0"},
-    31337: {**MAINNET_REACTORS, "priority": PRIORITY_ORDER_REACTOR_BASE},
+    8453: {"priority": mainnet.PRIORITY_ORDER_REACTOR, "v3_dutch": BASE_V3_DUTCH_ORDER_REACTOR},
+    31337: {**MAINNET_REACTORS, "priority": mainnet.PRIORITY_ORDER_REACTOR},
 }
 
 
