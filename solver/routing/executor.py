@@ -24,6 +24,38 @@ from solver.routing.route import Route
 
 V3, V2 = 0, 1
 
+LegStruct = tuple[int, str, str, int, int, int]
+"""A `PoolLegs.Leg` as the ABI takes it: (kind, tokenIn, tokenOut, fee, amount, limit)."""
+
+
+def encode_legs(route: Route, slippage_bps: int) -> list[LegStruct]:
+    """The route's legs as `PoolLegs.Leg` structs (contracts/routing/PoolLegs.sol), limits at `slippage_bps`.
+
+    Exact-input legs take their exact input, except the last leg leaving each token, which takes everything
+    the route holds of it (amount 0); exact-output legs ask for their exact output (negative amount) with a
+    maximum input. RouteExecutor and UniswapXFiller run these structs on the same engine.
+    """
+    last_out: dict[str, int] = {}
+    for n, leg in enumerate(route.legs):
+        last_out[leg.token_in.lower()] = n
+    encoded: list[LegStruct] = []
+    for n, leg in enumerate(route.legs):
+        if leg.exact_output:
+            amount = -leg.amount_out
+        else:
+            amount = 0 if last_out[leg.token_in.lower()] == n else leg.amount_in
+        encoded.append(
+            (
+                V3 if leg.kind == "v3" else V2,
+                leg.token_in,
+                leg.token_out,
+                leg.fee if leg.kind == "v3" else 0,
+                amount,
+                leg.limit(slippage_bps),
+            )
+        )
+    return encoded
+
 
 @dataclass(frozen=True)
 class LegResult:
@@ -76,26 +108,6 @@ class RouteExecutor:
 
     def encode(self, route: Route, *, recipient: str, deadline: int) -> tuple[Any, ...]:
         """The `Route` struct the contract takes, with the route's slippage limits."""
-        legs = route.legs
-        last_out: dict[str, int] = {}
-        for n, leg in enumerate(legs):
-            last_out[leg.token_in.lower()] = n
-        encoded = []
-        for n, leg in enumerate(legs):
-            if leg.exact_output:
-                amount = -leg.amount_out
-            else:
-                amount = 0 if last_out[leg.token_in.lower()] == n else leg.amount_in
-            encoded.append(
-                (
-                    V3 if leg.kind == "v3" else V2,
-                    leg.token_in,
-                    leg.token_out,
-                    leg.fee if leg.kind == "v3" else 0,
-                    amount,
-                    leg.limit(route.slippage_bps),
-                )
-            )
         return (
             route.token_in.address,
             route.token_out.address,
@@ -103,7 +115,7 @@ class RouteExecutor:
             route.min_amount_out,
             recipient,
             deadline,
-            encoded,
+            encode_legs(route, route.slippage_bps),
         )
 
     def execute(

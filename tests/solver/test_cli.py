@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from amm.chain.session import ChainSession
 from solver import cli
 
-runner = CliRunner()
+runner = CliRunner(env={"COLUMNS": "200"})  # tables wide enough to show whole names, under xdist too
 
 
 def _run(devnet: ChainSession, *args: str):

@@ -1,0 +1,1 @@
+"""Settling orders on chain: contracts that fill intents (UniswapX) and their Python wrappers."""

@@ -1,0 +1,225 @@
+"""Fill UniswapX orders through our `UniswapXFiller` contract (contracts/UniswapXFiller.sol).
+
+The owner calls `execute` (one order) or `executeBatch` (several orders of one reactor) with `fillData`; the
+reactor pulls each order's input to the filler and calls back, the filler runs the legs on those inputs (the
+same engine as `RouteExecutor`, contracts/routing/PoolLegs.sol), approves the reactor for exactly what the
+outputs owe, and once the reactor has pulled them checks the caller's inventory limits:
+
+    fillData = abi.encode((uint8,address,address,uint24,int256,uint256)[] legs, (address,int256)[] limits)
+
+A leg is `(kind, tokenIn, tokenOut, fee, amount, limit)` as `encode_legs` makes it from a `Route`; a limit is
+`(token, minChange)`: the least change of the filler's balance of `token` over the fill (0: a routed fill must
+not touch inventory; -X: an inventory fill may spend at most X; token 0x0 is ETH).
+
+Every transaction this wrapper sends is first simulated with eth_call, so a revert surfaces as
+`TransactionFailed` whose `reason` names the contract's error with its arguments, e.g.
+`InventoryLimit(0xC02a…, -5, 0)`, before any gas is spent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_abi import decode, encode
+from eth_utils import keccak, to_checksum_address
+from eth_utils.abi import collapse_if_tuple
+
+from amm.chain import addresses as mainnet
+from amm.chain import artifacts
+from amm.chain.errors import RpcError, TransactionFailed, decode_revert
+from amm.chain.node import Contract, Node, Receipt
+from solver.routing.executor import LegResult, LegStruct
+
+NATIVE = "0x0000000000000000000000000000000000000000"
+"""The token address UniswapX (and the filler's limits) use for native ETH."""
+
+LEG_ABI = "(uint8,address,address,uint24,int256,uint256)"
+LIMIT_ABI = "(address,int256)"
+FILL_DATA_ABI = (f"{LEG_ABI}[]", f"{LIMIT_ABI}[]")
+"""The ABI types of `fillData`, in order: the legs, then the inventory limits."""
+
+SignedOrder = tuple[bytes, bytes]
+"""UniswapX's `SignedOrder`: (the reactor-specific encoded order, the swapper's signature)."""
+Limits = Mapping[str, int] | Sequence[tuple[str, int]]
+"""Inventory limits: token -> least change of the filler's balance (negative: the most it may spend)."""
+
+
+@dataclass(frozen=True)
+class Fill:
+    """What happened on chain: the transaction, its gas, how many orders were filled and each leg routed."""
+
+    tx_hash: str
+    gas_used: int
+    orders: int
+    legs: tuple[LegResult, ...]
+    receipt: Receipt
+
+
+class UniswapXFiller:
+    """A deployed UniswapXFiller."""
+
+    def __init__(self, node: Node, address: str) -> None:
+        self.node = node
+        self.contract: Contract = node.contract("UniswapXFiller", address)
+        self._errors = _Errors(self.contract.interface.abi)
+
+    @property
+    def address(self) -> str:
+        return self.contract.address
+
+    @property
+    def owner(self) -> str:
+        return to_checksum_address(self.contract.call("owner"))
+
+    @classmethod
+    def deploy(
+        cls,
+        node: Node,
+        owner: str,
+        *,
+        deployer: str | None = None,
+        v3_factory: str = mainnet.V3_FACTORY,
+        v3_init_code_hash: bytes = mainnet.V3_POOL_INIT_CODE_HASH,
+        v2_factory: str = mainnet.V2_FACTORY,
+        v2_init_code_hash: bytes = mainnet.V2_PAIR_INIT_CODE_HASH,
+    ) -> UniswapXFiller:
+        """Deploy a filler owned by `owner` (sent by `deployer`, default the owner) for the given factories
+        (mainnet's, which the built-in chain and a mainnet fork share)."""
+        artifact = artifacts.load("UniswapXFiller")
+        code = artifact.bytecode + artifact.interface.encode_constructor(
+            owner, v3_factory, v3_init_code_hash, v2_factory, v2_init_code_hash
+        )
+        sender = deployer or owner
+        what = "deploy UniswapXFiller"
+        _simulate(node, sender, None, code, what, _Errors(artifact.abi))
+        return cls(node, node.deploy(sender, code, what=what))
+
+    # calldata --------------------------------------------------------------------------------------------
+    @staticmethod
+    def encode_fill_data(legs: Sequence[LegStruct], limits: Limits = ()) -> bytes:
+        """`fillData`: the legs to run on the orders' inputs (from `encode_legs`; none for a fill from
+        inventory) and the inventory limits checked after the reactor returns."""
+        pairs = limits.items() if isinstance(limits, Mapping) else limits
+        return encode(
+            list(FILL_DATA_ABI),
+            [[tuple(leg) for leg in legs], [(token, int(change)) for token, change in pairs]],
+        )
+
+    @staticmethod
+    def decode_fill_data(data: bytes) -> tuple[list[LegStruct], list[tuple[str, int]]]:
+        """The inverse of `encode_fill_data` (addresses checksummed)."""
+        legs, limits = decode(list(FILL_DATA_ABI), data)
+        return (
+            [
+                (kind, to_checksum_address(a), to_checksum_address(b), fee, amount, limit)
+                for kind, a, b, fee, amount, limit in legs
+            ],
+            [(to_checksum_address(token), change) for token, change in limits],
+        )
+
+    def execute_call(self, reactor: str, signed_orders: Sequence[SignedOrder], fill_data: bytes) -> bytes:
+        """Calldata of `execute` (one order) or `executeBatch` (several) through `reactor`."""
+        orders = [(bytes(order), bytes(sig)) for order, sig in signed_orders]
+        if not orders:
+            raise ValueError("no orders to fill")
+        if len(orders) == 1:
+            return self.contract.interface.encode("execute", reactor, orders[0], fill_data)
+        return self.contract.interface.encode("executeBatch", reactor, orders, fill_data)
+
+    # transactions ----------------------------------------------------------------------------------------
+    def execute(
+        self, reactor: str, signed_orders: Sequence[SignedOrder], fill_data: bytes, *, sender: str
+    ) -> Fill:
+        """Fill the orders through `reactor` (simulated first); `sender` must be the owner."""
+        data = self.execute_call(reactor, signed_orders, fill_data)
+        what = "UniswapXFiller.execute" if len(signed_orders) == 1 else "UniswapXFiller.executeBatch"
+        receipt = self.send(data, sender=sender, what=what)
+        legs = tuple(
+            LegResult(int(e["index"]), e["pool"], int(e["amountIn"]), int(e["amountOut"]))
+            for e in self.contract.events(receipt, "LegExecuted")
+        )
+        (filled,) = self.contract.events(receipt, "Filled")
+        return Fill(
+            tx_hash=receipt["transactionHash"],
+            gas_used=int(receipt["gasUsed"], 16),
+            orders=int(filled["orders"]),
+            legs=legs,
+            receipt=receipt,
+        )
+
+    def withdraw(self, token: str, to: str, amount: int, *, sender: str) -> Receipt:
+        """Send `amount` of `token` from the filler to `to`; `sender` must be the owner."""
+        data = self.contract.interface.encode("withdraw", token, to, amount)
+        return self.send(data, sender=sender, what="UniswapXFiller.withdraw")
+
+    def withdraw_native(self, to: str, amount: int, *, sender: str) -> Receipt:
+        """Send `amount` wei from the filler to `to`; `sender` must be the owner."""
+        data = self.contract.interface.encode("withdrawNative", to, amount)
+        return self.send(data, sender=sender, what="UniswapXFiller.withdrawNative")
+
+    def simulate(self, data: bytes, *, sender: str, what: str = "UniswapXFiller call") -> bytes:
+        """eth_call `data` on the filler from `sender`; a revert raises TransactionFailed, error decoded."""
+        return _simulate(self.node, sender, self.address, data, what, self._errors)
+
+    def send(self, data: bytes, *, sender: str, what: str = "UniswapXFiller transaction") -> Receipt:
+        """Simulate `data` with eth_call, then send it (Node.send estimates the gas); raise on any revert."""
+        self.simulate(data, sender=sender, what=what)
+        try:
+            return self.node.send(sender, self.address, data, what=what)
+        except TransactionFailed as failed:  # the chain moved between the simulation and the block
+            reason = failed.reason
+            if reason and reason.startswith("0x"):
+                reason = self._errors.decode(bytes.fromhex(reason[2:]))
+            raise TransactionFailed(failed.tx_hash, reason, what) from None
+
+    def decode_error(self, data: bytes) -> str:
+        """A revert payload as `Error(arg, ...)` when the filler's ABI declares it, else `decode_revert`."""
+        return self._errors.decode(data)
+
+
+class _Errors:
+    """Decodes revert payloads with the custom errors of an ABI (the filler's own and those it inherits)."""
+
+    def __init__(self, abi: Sequence[dict[str, Any]]) -> None:
+        self.by_selector: dict[bytes, tuple[str, tuple[str, ...]]] = {}
+        for item in abi:
+            if item.get("type") == "error":
+                types = tuple(collapse_if_tuple(i) for i in item.get("inputs", []))
+                selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
+                self.by_selector[selector] = (item["name"], types)
+
+    def decode(self, data: bytes | None) -> str:
+        if not data:
+            return ""
+        known = self.by_selector.get(data[:4])
+        if known is None:
+            return decode_revert(data)
+        name, types = known
+        try:
+            values = decode(list(types), data[4:])
+        except Exception:  # malformed arguments behind a known selector: show the payload raw
+            return decode_revert(data)
+        return f"{name}({', '.join(_show(v) for v in values)})"
+
+
+def _simulate(node: Node, sender: str, to: str | None, data: bytes, what: str, errors: _Errors) -> bytes:
+    """eth_call a transaction (a deployment when `to` is None); a revert raises TransactionFailed, decoded."""
+    tx: dict[str, Any] = {"from": sender, "data": "0x" + data.hex()}
+    if to is not None:
+        tx["to"] = to
+    try:
+        return bytes.fromhex(node.rpc.call("eth_call", [tx, "latest"])[2:])
+    except RpcError as err:
+        if err.revert_reason is None:
+            raise
+        raise TransactionFailed("(eth_call)", errors.decode(err.revert_data), what) from None
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
+        return to_checksum_address(value)
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return str(value)
