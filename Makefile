@@ -40,7 +40,7 @@ demo: devnet
 	$(BIN)/amm pools
 
 test: devnet
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -70,6 +70,7 @@ class Node:
         *,
         value: int = 0,
         gas: int | None = None,
+        gas_price: int | None = None,
         what: str = "transaction",
     ) -> Receipt:
         """Send from an unlocked (or impersonated) account, wait for the receipt, raise if it reverted.
@@ -80,6 +81,8 @@ class Node:
         tx: dict[str, Any] = {"from": sender, "data": "0x" + data.hex(), "value": hex(value)}
         if to is not None:
             tx["to"] = to
+        if gas_price is not None:  # legacy pricing: the whole price above the base fee is the priority fee
+            tx["gasPrice"] = hex(gas_price)
         try:
             if gas is None:
                 gas = estimate_with_margin(int(self.rpc.call("eth_estimateGas", [tx]), 16))

@@ -28,12 +28,14 @@ LegStruct = tuple[int, str, str, int, int, int]
 """A `PoolLegs.Leg` as the ABI takes it: (kind, tokenIn, tokenOut, fee, amount, limit)."""
 
 
-def encode_legs(route: Route, slippage_bps: int) -> list[LegStruct]:
+def encode_legs(route: Route, slippage_bps: int, *, exact_input_legs: bool = False) -> list[LegStruct]:
     """The route's legs as `PoolLegs.Leg` structs (contracts/routing/PoolLegs.sol), limits at `slippage_bps`.
 
     Exact-input legs take their exact input, except the last leg leaving each token, which takes everything
     the route holds of it (amount 0); exact-output legs ask for their exact output (negative amount) with a
     maximum input. RouteExecutor and UniswapXFiller run these structs on the same engine.
+    `exact_input_legs`: legs leaving the route's input token take exactly their amount, for a filler that
+    holds more of that token than this route sells (a fill split between a route and inventory).
     """
     last_out: dict[str, int] = {}
     for n, leg in enumerate(route.legs):
@@ -43,7 +45,10 @@ def encode_legs(route: Route, slippage_bps: int) -> list[LegStruct]:
         if leg.exact_output:
             amount = -leg.amount_out
         else:
-            amount = 0 if last_out[leg.token_in.lower()] == n else leg.amount_in
+            absorb = last_out[leg.token_in.lower()] == n
+            if exact_input_legs and leg.token_in.lower() == route.token_in.address.lower():
+                absorb = False
+            amount = 0 if absorb else leg.amount_in
         encoded.append(
             (
                 V3 if leg.kind == "v3" else V2,

@@ -130,12 +130,21 @@ class UniswapXFiller:
 
     # transactions ----------------------------------------------------------------------------------------
     def execute(
-        self, reactor: str, signed_orders: Sequence[SignedOrder], fill_data: bytes, *, sender: str
+        self,
+        reactor: str,
+        signed_orders: Sequence[SignedOrder],
+        fill_data: bytes,
+        *,
+        sender: str,
+        gas_price: int | None = None,
     ) -> Fill:
-        """Fill the orders through `reactor` (simulated first); `sender` must be the owner."""
+        """Fill the orders through `reactor` (simulated first, at the gas price it is sent with: priority
+        orders resolve on it); `sender` must be the owner. `gas_price` defaults to the node's eth_gasPrice."""
         data = self.execute_call(reactor, signed_orders, fill_data)
         what = "UniswapXFiller.execute" if len(signed_orders) == 1 else "UniswapXFiller.executeBatch"
-        receipt = self.send(data, sender=sender, what=what)
+        if gas_price is None:
+            gas_price = int(self.node.rpc.call("eth_gasPrice"), 16)
+        receipt = self.send(data, sender=sender, what=what, gas_price=gas_price)
         legs = tuple(
             LegResult(int(e["index"]), e["pool"], int(e["amountIn"]), int(e["amountOut"]))
             for e in self.contract.events(receipt, "LegExecuted")
@@ -159,15 +168,24 @@ class UniswapXFiller:
         data = self.contract.interface.encode("withdrawNative", to, amount)
         return self.send(data, sender=sender, what="UniswapXFiller.withdrawNative")
 
-    def simulate(self, data: bytes, *, sender: str, what: str = "UniswapXFiller call") -> bytes:
+    def simulate(
+        self, data: bytes, *, sender: str, what: str = "UniswapXFiller call", gas_price: int | None = None
+    ) -> bytes:
         """eth_call `data` on the filler from `sender`; a revert raises TransactionFailed, error decoded."""
-        return _simulate(self.node, sender, self.address, data, what, self._errors)
+        return _simulate(self.node, sender, self.address, data, what, self._errors, gas_price)
 
-    def send(self, data: bytes, *, sender: str, what: str = "UniswapXFiller transaction") -> Receipt:
+    def send(
+        self,
+        data: bytes,
+        *,
+        sender: str,
+        what: str = "UniswapXFiller transaction",
+        gas_price: int | None = None,
+    ) -> Receipt:
         """Simulate `data` with eth_call, then send it (Node.send estimates the gas); raise on any revert."""
-        self.simulate(data, sender=sender, what=what)
+        self.simulate(data, sender=sender, what=what, gas_price=gas_price)
         try:
-            return self.node.send(sender, self.address, data, what=what)
+            return self.node.send(sender, self.address, data, gas_price=gas_price, what=what)
         except TransactionFailed as failed:  # the chain moved between the simulation and the block
             reason = failed.reason
             if reason and reason.startswith("0x"):
@@ -204,11 +222,21 @@ class _Errors:
         return f"{name}({', '.join(_show(v) for v in values)})"
 
 
-def _simulate(node: Node, sender: str, to: str | None, data: bytes, what: str, errors: _Errors) -> bytes:
+def _simulate(
+    node: Node,
+    sender: str,
+    to: str | None,
+    data: bytes,
+    what: str,
+    errors: _Errors,
+    gas_price: int | None = None,
+) -> bytes:
     """eth_call a transaction (a deployment when `to` is None); a revert raises TransactionFailed, decoded."""
     tx: dict[str, Any] = {"from": sender, "data": "0x" + data.hex()}
     if to is not None:
         tx["to"] = to
+    if gas_price is not None:
+        tx["gasPrice"] = hex(gas_price)
     try:
         return bytes.fromhex(node.rpc.call("eth_call", [tx, "latest"])[2:])
     except RpcError as err:

@@ -135,8 +135,8 @@ def check_many(
         block, node_chain_id, read = _read_chain(node, [(o, as_bytes(orders[n][1])) for n, o in valid])
         facts = {n: f for (n, _), f in zip(valid, read, strict=True)}
         context = BlockContext(
-            timestamp=now if now is not None else int(block["timestamp"], 16) + 1,
-            block_number=block_number if block_number is not None else int(block["number"], 16) + 1,
+            timestamp=now if now is not None else int(block["timestamp"], 16),
+            block_number=block_number if block_number is not None else int(block["number"], 16),
             base_fee=base_fee if base_fee is not None else int(block.get("baseFeePerGas") or "0x0", 16),
             priority_fee=priority_fee if priority_fee is not None else 0,
             filler=filler,
@@ -273,12 +273,19 @@ def _signed_for_other_chain(order: Order, signature: bytes) -> int | None:
 
 
 def _read_chain(node: Any, orders: list[tuple[Order, bytes]]) -> tuple[dict, int, list[ChainFacts]]:
-    """The latest block, the chain id, and each order's ChainFacts, in one JSON-RPC batch."""
+    """The block a fill would land in, the chain id, and each order's ChainFacts, in one JSON-RPC batch.
+
+    The pending block carries the next block's number and time (on anvil, a state loaded from a file has an
+    old head but seals new blocks at the wall clock); nodes without one get the latest block, one later."""
 
     def call(to: str, data: bytes) -> tuple[str, list]:
         return ("eth_call", [{"to": to, "data": "0x" + data.hex()}, "latest"])
 
-    calls: list[tuple[str, list]] = [("eth_getBlockByNumber", ["latest", False]), ("eth_chainId", [])]
+    calls: list[tuple[str, list]] = [
+        ("eth_getBlockByNumber", ["pending", False]),
+        ("eth_chainId", []),
+        ("eth_getBlockByNumber", ["latest", False]),
+    ]
     for order, signature in orders:
         swapper, token = order.info.swapper, order.permit_token
         word = order.info.nonce >> 8
@@ -294,7 +301,14 @@ def _read_chain(node: Any, orders: list[tuple[Order, bytes]]) -> tuple[dict, int
             ("eth_getCode", [order.info.reactor, "latest"]),
         ]
     replies = node.rpc.batch_results(calls)
-    block, chain_id = replies[0], int(replies[1], 16)
+    block, chain_id, latest = replies[0], int(replies[1], 16), replies[2]
+    if not isinstance(block, dict) or not block.get("number"):
+        block = {
+            **latest,
+            "number": hex(int(latest["number"], 16) + 1),
+            "timestamp": hex(int(latest["timestamp"], 16) + 1),
+        }
+    replies = replies[1:]
     facts = []
     for n in range(len(orders)):
         nonce, balance, allowance, code, valid, reactor_code = replies[2 + 6 * n : 8 + 6 * n]

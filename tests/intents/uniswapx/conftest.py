@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from solver.routing.universe import Universe
+
 from .sdk_oracle import sdk_oracle
 
 
@@ -14,3 +16,9 @@ from .sdk_oracle import sdk_oracle
 def sdk() -> Callable[[list[dict[str, Any]]], list[dict[str, Any]]]:
     """`sdk(requests) -> results`: one node process per call; batch the requests."""
     return sdk_oracle
+
+
+@pytest.fixture(scope="session")
+def universe(devnet) -> Universe:
+    """Every pool of the built-in chain at its pristine state, for routed fills."""
+    return Universe.discover(devnet.node)

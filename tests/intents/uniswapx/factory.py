@@ -154,7 +154,7 @@ def make_order(
             chain_id=chain_id,
             cosigner=Account.from_key(cosigner_key).address,
             auction_start_block=block,
-            baseline_priority_fee_wei=10**6,
+            baseline_priority_fee_wei=10**12,  # above any tip a test sends: no scaling unless asked
             input=PriorityInput(token_in, amount_in, 1 if exact_out else 0),
             outputs=tuple(outputs_p),
             auction_target_block=0,
