@@ -9,9 +9,17 @@ import pytest
 from typer.testing import CliRunner
 
 from amm.chain.session import ChainSession
+from amm.cli import common
 from solver import cli
 
-runner = CliRunner(env={"COLUMNS": "200"})  # tables wide enough to show whole names, under xdist too
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def wide_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whole pool names in tables: the console's width is fixed when amm.cli.common is imported, from
+    COLUMNS, which pytest-xdist workers set to 80."""
+    monkeypatch.setattr(common.out, "width", 200)
 
 
 def _run(devnet: ChainSession, *args: str):
