@@ -231,14 +231,15 @@ def _simulate(
     errors: _Errors,
     gas_price: int | None = None,
 ) -> bytes:
-    """eth_call a transaction (a deployment when `to` is None); a revert raises TransactionFailed, decoded."""
+    """eth_call a transaction (a deployment when `to` is None) in the pending block, the one it would land
+    in (priority orders and V3 curves depend on the block number); a revert raises TransactionFailed."""
     tx: dict[str, Any] = {"from": sender, "data": "0x" + data.hex()}
     if to is not None:
         tx["to"] = to
     if gas_price is not None:
         tx["gasPrice"] = hex(gas_price)
     try:
-        return bytes.fromhex(node.rpc.call("eth_call", [tx, "latest"])[2:])
+        return bytes.fromhex(node.rpc.call("eth_call", [tx, "pending"])[2:])
     except RpcError as err:
         if err.revert_reason is None:
             raise

@@ -157,7 +157,7 @@ def make_order(
             baseline_priority_fee_wei=10**12,  # above any tip a test sends: no scaling unless asked
             input=PriorityInput(token_in, amount_in, 1 if exact_out else 0),
             outputs=tuple(outputs_p),
-            auction_target_block=0,
+            auction_target_block=block,  # the cosigner does not open it early
         )
     else:
         raise ValueError(kind)

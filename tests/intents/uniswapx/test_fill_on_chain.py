@@ -7,15 +7,16 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from eth_utils import keccak
 
 from amm.chain import addresses as mainnet
 from amm.chain.errors import TransactionFailed
 from amm.chain.node import Node
 from amm.chain.tokens import MAX_UINT256, approve, balance_of
-from solver.intents.uniswapx import Order, check
+from solver.intents.uniswapx import Order, check, reactor_for
 from solver.routing.router import Router
 from solver.settlement.uniswapx import FillPlan, FillRejected, fill
-from solver.settlement.uniswapx_filler import UniswapXFiller
+from solver.settlement.uniswapx_filler import NATIVE, UniswapXFiller
 
 from .factory import COSIGNER_KEY, KINDS, OTHER, OTHER_KEY, SWAPPER, SWAPPER_KEY, make_order
 
@@ -118,6 +119,20 @@ def test_split_between_route_and_inventory(chain: Node, filler: UniswapXFiller, 
     assert 0 < spent <= done.resolved.outputs[0].amount - half.amount_out * (10_000 - 30) // 10_000
 
 
+def test_native_eth_output_from_inventory(chain: Node, filler: UniswapXFiller, fund) -> None:
+    """An order paying out ETH (token 0x0): the filler sends ETH to the reactor, which pays the swapper."""
+    fund.eth(filler.address, 5 * 10**18)
+    order = _order(chain, "dutch", 10**18, token_out=NATIVE)
+    swapper_before = chain.balance(SWAPPER)
+    result = fill([(order, order.sign(SWAPPER_KEY))], filler=filler, sender=_owner(filler))
+    (done,) = result.orders
+    owed = done.resolved.outputs[0].amount
+    assert done.received == {(SWAPPER, NATIVE): owed}  # from the swapper's balance over the block
+    assert chain.balance(SWAPPER) - swapper_before == owed
+    assert chain.balance(filler.address) == 5 * 10**18 - owed
+    assert chain.balance(mainnet.EXCLUSIVE_DUTCH_ORDER_REACTOR) == 0
+
+
 def test_a_short_route_reverts_and_leaves_inventory_untouched(
     chain: Node, filler: UniswapXFiller, universe
 ) -> None:
@@ -134,68 +149,78 @@ def test_a_short_route_reverts_and_leaves_inventory_untouched(
 
 
 # -- refusals: check() says why, and the reactor agrees when the fill is forced on chain -----------------
-def _bad_variants(chain: Node, kind: str, filler: str) -> dict[str, tuple[Order | bytes, bytes]]:
+def _selector(error: str) -> str:
+    return "0x" + keccak(text=error)[:4].hex()
+
+
+EXPIRED = {
+    "dutch": "DeadlinePassed()",  # UniswapX v1.1 checks it itself
+    "v2_dutch": "SignatureExpired(uint256)",  # Permit2
+    "v3_dutch": "DeadlineReached()",
+    "priority": "InvalidDeadline()",
+}
+
+
+def _bad_variants(chain: Node, kind: str) -> dict[str, tuple[Order | bytes, bytes, str | None]]:
+    """code -> (order or bytes, signature, the error the reactor or Permit2 reverts with; None: no data)."""
+    pending = chain.block("pending")
+    now, block = int(pending["timestamp"], 16), int(pending["number"], 16)
     good = _order(chain, kind, 10**18)
-    variants: dict[str, tuple[Order | bytes, bytes]] = {
-        "invalid_signature": (good, good.sign(OTHER_KEY)),
-        "expired_deadline": (
-            (o := _order(chain, kind, 10**18, deadline=int(chain.block("pending")["timestamp"], 16) - 1)),
-            o.sign(SWAPPER_KEY),
-        ),
-        "insufficient_allowance": ((o := _order(chain, kind, 10**18, swapper=OTHER)), o.sign(OTHER_KEY)),
-        "malformed": (b"\x00" * 40 + b"garbage", good.sign(SWAPPER_KEY)),
+    bad: dict[str, tuple[Order | bytes, bytes, str | None]] = {
+        "invalid_signature": (good, good.sign(OTHER_KEY), "InvalidSigner()"),
+        "malformed": (b"\x00" * 40 + b"garbage", good.sign(SWAPPER_KEY), None),
     }
-    tampered = _tamper(good)
-    variants["tampered"] = (tampered, good.sign(SWAPPER_KEY))
-    if kind != "priority":
-        strict = _order(chain, kind, 10**18, exclusive_filler=OTHER, override_bps=0, exclusive_until=None)
-        strict = _exclusive_window(strict, chain)
-        variants["not_exclusive_filler"] = (strict, strict.sign(SWAPPER_KEY))
+    tampered = _tamper(good)  # signed before an output was raised by one wei
+    cosigned = kind not in {"dutch", "priority"}  # the cosignature covers the order hash first
+    bad["tampered"] = (
+        tampered,
+        good.sign(SWAPPER_KEY),
+        "InvalidCosignature()" if cosigned else "InvalidSigner()",
+    )
+    past = make_order(kind, now=now - 400, block=block, amount_in=USDC_IN, deadline=now - 1)
+    bad["expired_deadline"] = (past, past.sign(SWAPPER_KEY), EXPIRED[kind])
+    poor = _order(chain, kind, 10**18, swapper=OTHER)  # OTHER never approved Permit2
+    bad["insufficient_allowance"] = (poor, poor.sign(OTHER_KEY), "TRANSFER_FROM_FAILED")
+    foreign = make_order(kind, now=now, block=block, amount_in=USDC_IN, chain_id=1)
+    foreign = dataclasses.replace(foreign, info=good.info)  # mainnet's signature on a devnet order
+    bad["wrong_chain"] = (good, foreign.sign(SWAPPER_KEY), "InvalidSigner()")
+    elsewhere = dataclasses.replace(good, info=dataclasses.replace(good.info, reactor=OTHER))
     if kind != "dutch":
-        wrong = _order(chain, kind, 10**18, cosigner_key=OTHER_KEY, cosign=False)
-        wrong = dataclasses.replace(wrong, cosigner=good.cosigner).cosign(OTHER_KEY)
+        elsewhere = elsewhere.cosign(COSIGNER_KEY)
+    bad["unknown_reactor"] = (elsewhere, elsewhere.sign(SWAPPER_KEY), "InvalidReactor()")
+    if kind != "priority":  # exclusive to OTHER, strictly, well past the next block
+        until = now + 600 if kind != "v3_dutch" else block + 50
+        strict = _order(chain, kind, 10**18, exclusive_filler=OTHER, override_bps=0, exclusive_until=until)
+        bad["not_exclusive_filler"] = (strict, strict.sign(SWAPPER_KEY), "NoExclusiveOverride()")
+    if kind != "dutch":
+        wrong = dataclasses.replace(good, cosignature=b"")
         if kind == "priority":  # the cosignature only counts before the auction start, to open it early
-            block = chain.block_number()
             wrong = dataclasses.replace(wrong, auction_start_block=block + 50, auction_target_block=block)
-            wrong = wrong.cosign(OTHER_KEY)
-        variants["invalid_cosignature"] = (wrong, wrong.sign(SWAPPER_KEY))
-    return variants
+        wrong = wrong.cosign(OTHER_KEY)
+        bad["invalid_cosignature"] = (wrong, wrong.sign(SWAPPER_KEY), "InvalidCosignature()")
+        flipped = bytes([good.cosignature[0] ^ 1]) + good.cosignature[1:]
+        if kind == "priority":
+            flipped_order = dataclasses.replace(wrong, cosignature=flipped)
+        else:
+            flipped_order = dataclasses.replace(good, cosignature=flipped)
+        bad["tampered_cosignature"] = (flipped_order, flipped_order.sign(SWAPPER_KEY), "InvalidCosignature()")
+    if kind == "priority":
+        late = dataclasses.replace(good, auction_start_block=block + 50, auction_target_block=block + 40)
+        late = late.cosign(COSIGNER_KEY)
+        bad["decay_not_started"] = (late, late.sign(SWAPPER_KEY), "OrderNotFillable()")
+    return bad
 
 
 def _tamper(order: Order) -> Order:
-    """The same order with its first output raised by one wei after signing."""
+    """The same order with its first output raised by one wei."""
     if hasattr(order, "base_outputs"):
         first = order.base_outputs[0]
-        return dataclasses.replace(
-            order, base_outputs=(dataclasses.replace(first, start_amount=first.start_amount + 1),)
-        )
+        raised = dataclasses.replace(first, start_amount=first.start_amount + 1)
+        return dataclasses.replace(order, base_outputs=(raised, *order.base_outputs[1:]))
     first = order.outputs[0]
     field = "amount" if hasattr(first, "amount") else "start_amount"
-    return dataclasses.replace(
-        order, outputs=(dataclasses.replace(first, **{field: getattr(first, field) + 1}),)
-    )
-
-
-def _exclusive_window(order: Order, chain: Node) -> Order:
-    """Move the exclusivity window well past the next block (decay start = exclusivity end)."""
-    if hasattr(order, "decay_start_time"):
-        return dataclasses.replace(
-            order,
-            decay_start_time=order.decay_start_time + 600,
-            decay_end_time=order.decay_end_time + 600,
-            info=dataclasses.replace(order.info, deadline=order.info.deadline + 600),
-        )
-    data = order.cosigner_data
-    if hasattr(data, "decay_start_time"):
-        data = dataclasses.replace(
-            data, decay_start_time=data.decay_start_time + 600, decay_end_time=data.decay_end_time + 600
-        )
-        order = dataclasses.replace(
-            order, info=dataclasses.replace(order.info, deadline=order.info.deadline + 600)
-        )
-    else:
-        data = dataclasses.replace(data, decay_start_block=data.decay_start_block + 50)
-    return dataclasses.replace(order, cosigner_data=data).cosign(COSIGNER_KEY)
+    raised = dataclasses.replace(first, **{field: getattr(first, field) + 1})
+    return dataclasses.replace(order, outputs=(raised, *order.outputs[1:]))
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -203,23 +228,32 @@ def test_bad_orders_are_refused_by_check_and_by_the_reactor(
     chain: Node, filler: UniswapXFiller, kind: str
 ) -> None:
     owner = _owner(filler)
-    for code, (order, signature) in _bad_variants(chain, kind, filler.address).items():
+    reactor = reactor_for(kind, 31337)
+    for code, (order, signature, error) in _bad_variants(chain, kind).items():
         if isinstance(order, bytes):
             codes = [r.code for r in check(order, signature, chain=chain, kind=kind, chain_id=31337)]
             encoded = order
         else:
             codes = [r.code for r in check(order, signature, chain=chain, filler=filler.address)]
             encoded = order.encode()
-            with pytest.raises(FillRejected):
+            with pytest.raises(FillRejected):  # fill() sends nothing the reactor would refuse
                 fill([(order, signature)], filler=filler, sender=owner)
-        expected = "invalid_signature" if code == "tampered" else code
-        assert expected in codes, (code, codes)
-        # forced: sent with a fixed gas limit (no simulation), the reactor reverts on chain
-        reactor = _order(chain, kind, 1).info.reactor
+        expected = code.replace("tampered_cosignature", "invalid_cosignature").replace(
+            "tampered", "invalid_signature"
+        )
+        assert expected in codes, (kind, code, codes)
+        # forced: sent to the kind's reactor with a fixed gas limit (no simulation): it reverts on chain
         data = filler.execute_call(reactor, [(encoded, signature)], FillPlan().fill_data())
         with pytest.raises(TransactionFailed) as failed:
             chain.send(owner, filler.address, data, gas=3_000_000, what=f"forced {code}")
         assert failed.value.tx_hash != "(not mined)", code
+        reason = failed.value.reason or ""
+        if error is None:
+            assert reason == "execution reverted", (kind, code, reason)
+        elif error.endswith(")"):
+            assert reason.startswith(_selector(error)), (kind, code, reason, error)
+        else:
+            assert reason == error, (kind, code, reason)
 
 
 def test_reused_nonce_is_refused(chain: Node, filler: UniswapXFiller, universe) -> None:
