@@ -277,3 +277,39 @@ def test_valid_orders_pass_check(chain: Node, filler: UniswapXFiller) -> None:
         now = int(chain.block("pending")["timestamp"], 16)  # the chain's clock, not the wall clock
         offline = check(order, order.sign(SWAPPER_KEY), now=now, block_number=chain.block_number() + 1)
         assert offline == []  # offline: everything that needs no chain
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_batch_of_orders_routed_together(
+    chain: Node, filler: UniswapXFiller, universe, fund, kind: str
+) -> None:
+    """Two swappers' orders through executeBatchWithCallback: their inputs routed as one route."""
+    fund("USDC", OTHER, USDC_IN)
+    approve(chain, mainnet.USDC, OTHER, mainnet.PERMIT2, MAX_UINT256)
+    route = Router(universe).route("USDC", "WETH", 2 * USDC_IN, slippage_bps=30)
+    first = _order(chain, kind, route.amount_out * 49 // 100, nonce=1)
+    second = _order(chain, kind, route.amount_out * 49 // 100, nonce=2, swapper=OTHER)
+    pending = chain.block("pending")
+    resolved = [
+        o.resolve(
+            timestamp=int(pending["timestamp"], 16),
+            block_number=int(pending["number"], 16),
+            base_fee=0,
+            priority_fee=0,
+            filler=filler.address,
+        )
+        for o in (first, second)
+    ]
+    plan = FillPlan.from_routes(resolved, [route])
+    assert plan.mode == "route"
+    weth_before, _ = _balances(chain, filler)
+    result = fill(
+        [(first, first.sign(SWAPPER_KEY)), (second, second.sign(OTHER_KEY))],
+        plan,
+        filler=filler,
+        sender=_owner(filler),
+    )
+    assert result.fill.orders == 2 and len(result.orders) == 2
+    for done, swapper in zip(result.orders, (SWAPPER, OTHER), strict=True):
+        assert done.received[(swapper, mainnet.WETH)] >= done.resolved.outputs[0].amount
+    assert _balances(chain, filler)[0] >= weth_before
