@@ -15,17 +15,12 @@ from typing import Any, ClassVar, Self
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 from eth_abi.exceptions import DecodingError
-from eth_utils import to_checksum_address
 
 from solver.intents.uniswapx import eip712, signing
 from solver.intents.uniswapx.errors import InvalidSignature, MalformedOrder, OrderError, OrderReverts
-from solver.intents.uniswapx.types import OrderInfo, ResolvedOrder
+from solver.intents.uniswapx.types import OrderInfo, ResolvedOrder, checksum
 
 ORDER_INFO_ABI = "(address,address,uint256,uint256,address,bytes)"
-
-
-def checksum(address: str) -> str:
-    return to_checksum_address(address)
 
 
 def info_from_abi(value: tuple) -> OrderInfo:

@@ -16,6 +16,7 @@ from eth_keys.exceptions import BadSignature, ValidationError
 from eth_utils import to_checksum_address
 
 from solver.intents.uniswapx.errors import InvalidSignature
+from solver.intents.uniswapx.types import checksum
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 _keys = KeyAPI()
@@ -37,7 +38,7 @@ def ecrecover(digest: bytes, v: int, r: int, s: int) -> str | None:
         key = _keys.Signature(vrs=(v - 27, r, s)).recover_public_key_from_msg_hash(digest)
     except (BadSignature, ValidationError, ValueError):
         return None
-    return key.to_checksum_address()
+    return checksum(key.to_address())
 
 
 def recover_permit_signer(digest: bytes, signature: bytes | str) -> str:
