@@ -8,6 +8,7 @@ computes. Hashing packs 32-byte words directly (no ABI encoder) because signatur
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from eth_utils import keccak
@@ -86,6 +87,7 @@ def dutch_output_hash(token: str, start_amount: int, end_amount: int, recipient:
     return struct_hash(DUTCH_OUTPUT_TYPE_HASH, token, start_amount, end_amount, recipient)
 
 
+@lru_cache(maxsize=64)
 def domain_separator(chain_id: int, permit2: str = PERMIT2) -> bytes:
     """Permit2's EIP-712 domain separator (name "Permit2", no version)."""
     return struct_hash(DOMAIN_TYPE_HASH, PERMIT2_NAME_HASH, chain_id, permit2)
@@ -104,10 +106,20 @@ def permit_witness_digest(
     witness: bytes,
 ) -> bytes:
     """The digest Permit2's permitWitnessTransferFrom checks the swapper's signature against."""
-    type_hash = keccak(text=PERMIT_WITNESS_STUB + witness_type)
+    type_hash = _witness_type_hash(witness_type)
     permitted = struct_hash(TOKEN_PERMISSIONS_TYPE_HASH, token, max_amount)
     message = struct_hash(type_hash, permitted, spender, nonce, deadline, witness)
     return keccak(b"\x19\x01" + domain_separator(chain_id, permit2) + message)
+
+
+@lru_cache(maxsize=16)
+def _witness_type_hash(witness_type: str) -> bytes:
+    return keccak(text=PERMIT_WITNESS_STUB + witness_type)
+
+
+def uint_array(values: tuple[int, ...] | list[int]) -> bytes:
+    """The tail of a dynamic uint256[] in abi.encode: its length, then its words."""
+    return word(len(values)) + b"".join(word(v) for v in values)
 
 
 def order_info_message(info: OrderInfo) -> dict[str, Any]:

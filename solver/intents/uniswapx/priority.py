@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Self
 
-from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
 from solver.intents.uniswapx import decay, eip712
@@ -131,8 +130,8 @@ class PriorityOrder(CosignedOrder):
         )
 
     def cosigner_digest(self) -> bytes:
-        data = abi_encode(["(uint256)"], [(self.auction_target_block,)])
-        return keccak(self.hash_bytes + eip712.word(self.chain_id) + data)
+        target = eip712.word(self.auction_target_block)  # abi.encode of a static one-word struct
+        return keccak(self.hash_bytes + eip712.word(self.chain_id) + target)
 
     @property
     def permit_token(self) -> str:

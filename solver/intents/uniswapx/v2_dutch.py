@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Self
 
-from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
 from solver.intents.uniswapx import decay, eip712
@@ -112,7 +111,11 @@ class V2DutchOrder(CosignedOrder):
         )
 
     def cosigner_digest(self) -> bytes:
-        return keccak(self.hash_bytes + abi_encode([COSIGNER_DATA_ABI], [self.cosigner_data.as_tuple()]))
+        """keccak(orderHash ++ abi.encode(cosignerData)), the struct's words packed directly."""
+        d = self.cosigner_data
+        head = (0x20, d.decay_start_time, d.decay_end_time, d.exclusive_filler, d.exclusivity_override_bps)
+        data = b"".join(eip712.word(v) for v in (*head, d.input_amount, 6 * 32))
+        return keccak(self.hash_bytes + data + eip712.uint_array(d.output_amounts))
 
     @property
     def permit_token(self) -> str:

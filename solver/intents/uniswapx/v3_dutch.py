@@ -12,7 +12,6 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any, Self
 
-from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
 from solver.intents.uniswapx import decay, eip712
@@ -241,7 +240,17 @@ class V3DutchOrder(CosignedOrder):
         )
 
     def cosigner_digest(self) -> bytes:
-        data = abi_encode([COSIGNER_DATA_ABI], [self.cosigner_data.as_tuple()])
+        """keccak(orderHash ++ chainId ++ abi.encode(cosignerData)), the struct's words packed directly."""
+        d = self.cosigner_data
+        head = (
+            0x20,
+            d.decay_start_block,
+            d.exclusive_filler,
+            d.exclusivity_override_bps,
+            d.input_amount,
+            5 * 32,
+        )
+        data = b"".join(eip712.word(v) for v in head) + eip712.uint_array(d.output_amounts)
         return keccak(self.hash_bytes + eip712.word(self.chain_id) + data)
 
     @property
