@@ -1,7 +1,8 @@
 """`check`: everything that would make the reactor or Permit2 refuse an order, found before spending gas.
 
 Offline (no chain) it runs every check that needs no chain state: signature, cosignature, deadline, chain id,
-reactor, and the reactor's own resolution (decay, exclusivity, auction start). With a chain it adds the
+reactor, and the reactor's own resolution (decay, exclusivity, auction start); swappers are taken to be EOAs
+there, since a smart-contract wallet's (EIP-1271) verdict needs the chain. With a chain it adds the
 Permit2 nonce, the swapper's balance and Permit2 allowance (and EIP-1271 for contract swappers), all read in
 one JSON-RPC batch — one round trip for any number of orders (`check_many`).
 """

@@ -10,6 +10,7 @@ import pytest
 from eth_utils import keccak
 
 from amm.chain import addresses as mainnet
+from amm.chain import artifacts
 from amm.chain.errors import TransactionFailed
 from amm.chain.node import Node
 from amm.chain.tokens import MAX_UINT256, approve, balance_of
@@ -313,3 +314,43 @@ def test_batch_of_orders_routed_together(
     for done, swapper in zip(result.orders, (SWAPPER, OTHER), strict=True):
         assert done.received[(swapper, mainnet.WETH)] >= done.resolved.outputs[0].amount
     assert _balances(chain, filler)[0] >= weth_before
+
+
+def test_contract_swapper_signs_with_eip1271(chain: Node, filler: UniswapXFiller, roles, fund) -> None:
+    """A smart-contract swapper: Permit2 asks the wallet (EIP-1271); check asks it too, in the same batch."""
+    artifact = artifacts.load("SignerWallet")
+    wallet = chain.deploy(roles.deployer, artifact.bytecode + artifact.interface.encode_constructor(SWAPPER))
+    fund("USDC", wallet, USDC_IN)
+    chain.contract("SignerWallet", wallet).transact(
+        "approve", mainnet.USDC, mainnet.PERMIT2, MAX_UINT256, sender=SWAPPER
+    )
+    order = _order(chain, "v2_dutch", 10**18, swapper=wallet)
+    signature = order.sign(SWAPPER_KEY)  # the wallet owner's key
+    assert check(order, signature, chain=chain, filler=filler.address) == []
+    offline = check(order, signature, now=int(chain.block("pending")["timestamp"], 16))
+    assert [r.code for r in offline] == ["invalid_signature"]  # offline, swappers are taken to be EOAs
+    forged = order.sign(OTHER_KEY)
+    assert [r.code for r in check(order, forged, chain=chain, filler=filler.address)] == ["invalid_signature"]
+    data = filler.execute_call(order.info.reactor, [(order.encode(), forged)], FillPlan().fill_data())
+    with pytest.raises(TransactionFailed) as failed:
+        chain.send(_owner(filler), filler.address, data, gas=3_000_000, what="forged 1271")
+    assert (failed.value.reason or "").startswith(_selector("InvalidContractSignature()"))
+    result = fill([(order, signature)], filler=filler, sender=_owner(filler))
+    (done,) = result.orders
+    assert done.received[(wallet, mainnet.WETH)] == done.resolved.outputs[0].amount
+    assert balance_of(chain, mainnet.USDC, wallet) == USDC_IN - done.resolved.input.amount
+
+
+def test_priority_fee_scales_a_priority_order_in_a_real_fill(chain: Node, filler: UniswapXFiller) -> None:
+    """The filler's bid (gas price above the base fee) scales the outputs, as resolve says for that block."""
+    pending = chain.block("pending")
+    now, block = int(pending["timestamp"], 16), int(pending["number"], 16)
+    order = make_order("priority", now=now, block=block, amount_in=USDC_IN, amount_out=10**18)
+    order = dataclasses.replace(order, baseline_priority_fee_wei=10**6).cosign(COSIGNER_KEY)
+    result = fill(
+        [(order, order.sign(SWAPPER_KEY))], filler=filler, sender=_owner(filler), priority_fee=3 * 10**6
+    )
+    (done,) = result.orders
+    # output mps 1 per wei above the 1e6 baseline: 2e6 mps on top of 1e7 = 1.2x
+    assert done.resolved.outputs[0].amount == 12 * 10**17
+    assert done.received[(SWAPPER, mainnet.WETH)] == 12 * 10**17
