@@ -36,7 +36,7 @@ from solver.intents.uniswapx import (
 )
 from solver.routing.router import Router
 from solver.routing.universe import Universe
-from solver.settlement.uniswapx import FillPlan, fill
+from solver.settlement.uniswapx import FillPlan, fill, resolve_for_next_block
 from solver.settlement.uniswapx_filler import UniswapXFiller
 
 SWAPPER_KEY = "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e"  # anvil dev account 6
@@ -109,8 +109,7 @@ def main() -> None:
                     order = make(kind, now, block, amount_out)
                     plan = None
                     if mode != "inventory":
-                        resolved = [order.resolve(timestamp=now, block_number=block, base_fee=0,
-                                                  priority_fee=0, filler=filler.address)]  # fmt: skip
+                        resolved = resolve_for_next_block(node, [order], filler.address)
                         plan = FillPlan.from_routes(resolved, [route if mode == "routed" else half])
                     result = fill([(order, order.sign(SWAPPER_KEY))], plan, filler=filler, sender=owner)
                     gas[mode] = result.gas_used

@@ -169,7 +169,8 @@ def fill(
     if refused:
         raise FillRejected(refused)
     if how is None:
-        how = FillPlan.from_inventory(_resolve_next(node, orders, filler.address, priority_fee or 0))
+        resolved = resolve_for_next_block(node, [o for o, _ in orders], filler.address, priority_fee or 0)
+        how = FillPlan.from_inventory(resolved)
     signed = [(o.encode(), bytes(sig)) for o, sig in orders]
     gas_price = None
     if priority_fee is not None:
@@ -180,9 +181,12 @@ def fill(
     return _account(node, filler, orders, how, done)
 
 
-def _resolve_next(node: Node, orders: Sequence[tuple[Order, bytes]], filler: str, priority_fee: int):
-    """The orders resolved for the pending block at the earliest time it can carry. Amounts only decay in
-    the filler's favour as time passes, so this is the most the fill can owe and the least input it gets."""
+def resolve_for_next_block(
+    node: Node, orders: Sequence[Order], filler: str, priority_fee: int = 0
+) -> list[ResolvedOrder]:
+    """The orders resolved for the pending block at the earliest time it can carry, for `filler` bidding
+    `priority_fee`: what a FillPlan is built from. Amounts only decay in the filler's favour as time passes,
+    so this is the most the fill can owe and the least input it gets."""
     block = node.block("pending")
     return [
         order.resolve(
@@ -192,7 +196,7 @@ def _resolve_next(node: Node, orders: Sequence[tuple[Order, bytes]], filler: str
             priority_fee=priority_fee,
             filler=filler,
         )
-        for order, _ in orders
+        for order in orders
     ]
 
 

@@ -58,6 +58,26 @@ def decay_output(
     return linear_decay(start_amount, end_amount, decay_start, decay_end, now, v1=v1)
 
 
+# -- cosigner overrides (V2, V3) ------------------------------------------------------------------------
+def cosigner_amounts(
+    input_start: int, output_starts: Sequence[int], input_amount: int, output_amounts: Sequence[int]
+) -> tuple[int, list[int]]:
+    """_updateWithCosignerAmounts: the cosigner may lower the input's and raise the outputs' start amounts
+    (0 keeps the swapper's), never the other way; it must give one amount per output."""
+    if input_amount != 0:
+        if input_amount > input_start:
+            raise OrderReverts("the cosigner raised the input", error="InvalidCosignerInput")
+        input_start = input_amount
+    if len(output_amounts) != len(output_starts):
+        raise OrderReverts("cosigner output amounts do not match the outputs", error="InvalidCosignerOutput")
+    starts = []
+    for start, amount in zip(output_starts, output_amounts, strict=True):
+        if amount != 0 and amount < start:
+            raise OrderReverts("the cosigner lowered an output", error="InvalidCosignerOutput")
+        starts.append(amount or start)
+    return input_start, starts
+
+
 # -- exclusivity ---------------------------------------------------------------------------------
 def has_filling_rights(
     exclusive_filler: str, exclusivity_end: int, position: int, filler: str | None

@@ -162,20 +162,12 @@ class V2DutchOrder(CosignedOrder):
         if self.info.deadline < data.decay_end_time:
             raise OrderReverts("the deadline is before the decay ends", error="DeadlineBeforeEndTime")
         self.verify_cosignature()
-        input_start = self.base_input.start_amount
-        if data.input_amount != 0:
-            if data.input_amount > input_start:
-                raise OrderReverts("the cosigner raised the input", error="InvalidCosignerInput")
-            input_start = data.input_amount
-        if len(data.output_amounts) != len(self.base_outputs):
-            raise OrderReverts(
-                "cosigner output amounts do not match the outputs", error="InvalidCosignerOutput"
-            )
-        output_starts = []
-        for output, amount in zip(self.base_outputs, data.output_amounts, strict=True):
-            if amount != 0 and amount < output.start_amount:
-                raise OrderReverts("the cosigner lowered an output", error="InvalidCosignerOutput")
-            output_starts.append(amount or output.start_amount)
+        input_start, output_starts = decay.cosigner_amounts(
+            self.base_input.start_amount,
+            [o.start_amount for o in self.base_outputs],
+            data.input_amount,
+            data.output_amounts,
+        )
         window = (data.decay_start_time, data.decay_end_time, timestamp)
         amount_in = decay.decay_input(input_start, self.base_input.end_amount, *window)
         outputs = [

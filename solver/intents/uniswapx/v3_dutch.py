@@ -15,7 +15,6 @@ from typing import Any, Self
 from eth_utils import keccak
 
 from solver.intents.uniswapx import decay, eip712
-from solver.intents.uniswapx.errors import OrderReverts
 from solver.intents.uniswapx.math import MAX_UINT256, bounded_add, bounded_sub, signed_delta
 from solver.intents.uniswapx.order import ORDER_INFO_ABI, CosignedOrder, checksum, info_from_abi
 from solver.intents.uniswapx.types import ZERO_ADDRESS, InputToken, OutputToken
@@ -334,20 +333,12 @@ class V3DutchOrder(CosignedOrder):
         self._check_deadline(timestamp, "DeadlineReached")
         self.verify_cosignature()
         data = self.cosigner_data
-        input_start = self.base_input.start_amount
-        if data.input_amount != 0:
-            if data.input_amount > input_start:
-                raise OrderReverts("the cosigner raised the input", error="InvalidCosignerInput")
-            input_start = data.input_amount
-        if len(data.output_amounts) != len(self.base_outputs):
-            raise OrderReverts(
-                "cosigner output amounts do not match the outputs", error="InvalidCosignerOutput"
-            )
-        output_starts = []
-        for output, amount in zip(self.base_outputs, data.output_amounts, strict=True):
-            if amount != 0 and amount < output.start_amount:
-                raise OrderReverts("the cosigner lowered an output", error="InvalidCosignerOutput")
-            output_starts.append(amount or output.start_amount)
+        input_start, output_starts = decay.cosigner_amounts(
+            self.base_input.start_amount,
+            [o.start_amount for o in self.base_outputs],
+            data.input_amount,
+            data.output_amounts,
+        )
 
         adjusts = self.base_input.adjustment_per_gwei_base_fee or any(
             o.adjustment_per_gwei_base_fee for o in self.base_outputs

@@ -16,7 +16,7 @@ from amm.chain.node import Node
 from amm.chain.tokens import MAX_UINT256, approve, balance_of
 from solver.intents.uniswapx import Order, check, reactor_for
 from solver.routing.router import Router
-from solver.settlement.uniswapx import FillPlan, FillRejected, fill
+from solver.settlement.uniswapx import FillPlan, FillRejected, fill, resolve_for_next_block
 from solver.settlement.uniswapx_filler import NATIVE, UniswapXFiller
 
 from .factory import COSIGNER_KEY, KINDS, OTHER, OTHER_KEY, SWAPPER, SWAPPER_KEY, make_order
@@ -74,15 +74,7 @@ def test_fill_from_inventory(chain: Node, filler: UniswapXFiller, universe, kind
 def test_fill_by_routing(chain: Node, filler: UniswapXFiller, universe, kind: str) -> None:
     route = Router(universe).route("USDC", "WETH", USDC_IN, slippage_bps=30)
     order = _order(chain, kind, route.amount_out * 99 // 100)
-    resolved = [
-        order.resolve(
-            timestamp=order.info.deadline - 3_599,
-            block_number=int(chain.block("pending")["number"], 16),
-            base_fee=0,
-            priority_fee=0,
-            filler=filler.address,
-        )
-    ]
+    resolved = resolve_for_next_block(chain, [order], filler.address)
     plan = FillPlan.from_routes(resolved, [route])
     assert plan.mode == "route" and plan.legs
     weth_before, usdc_before = _balances(chain, filler)
@@ -99,15 +91,7 @@ def test_fill_by_routing(chain: Node, filler: UniswapXFiller, universe, kind: st
 def test_split_between_route_and_inventory(chain: Node, filler: UniswapXFiller, universe, kind: str) -> None:
     half = Router(universe).route("USDC", "WETH", USDC_IN // 2, slippage_bps=30)
     order = _order(chain, kind, half.amount_out * 2 * 9 // 10)
-    resolved = [
-        order.resolve(
-            timestamp=order.info.deadline - 3_599,
-            block_number=int(chain.block("pending")["number"], 16),
-            base_fee=0,
-            priority_fee=0,
-            filler=filler.address,
-        )
-    ]
+    resolved = resolve_for_next_block(chain, [order], filler.address)
     plan = FillPlan.from_routes(resolved, [half])
     assert plan.mode == "split"
     weth_before, usdc_before = _balances(chain, filler)
@@ -290,17 +274,7 @@ def test_batch_of_orders_routed_together(
     route = Router(universe).route("USDC", "WETH", 2 * USDC_IN, slippage_bps=30)
     first = _order(chain, kind, route.amount_out * 49 // 100, nonce=1)
     second = _order(chain, kind, route.amount_out * 49 // 100, nonce=2, swapper=OTHER)
-    pending = chain.block("pending")
-    resolved = [
-        o.resolve(
-            timestamp=int(pending["timestamp"], 16),
-            block_number=int(pending["number"], 16),
-            base_fee=0,
-            priority_fee=0,
-            filler=filler.address,
-        )
-        for o in (first, second)
-    ]
+    resolved = resolve_for_next_block(chain, [first, second], filler.address)
     plan = FillPlan.from_routes(resolved, [route])
     assert plan.mode == "route"
     weth_before, _ = _balances(chain, filler)
