@@ -14,7 +14,7 @@ from amm.chain import artifacts
 from amm.chain.errors import TransactionFailed
 from amm.chain.node import Node
 from amm.chain.tokens import MAX_UINT256, approve, balance_of
-from solver.intents.uniswapx import Order, check, reactor_for
+from solver.intents.uniswapx import Order, check, check_many, reactor_for
 from solver.routing.router import Router
 from solver.settlement.uniswapx import FillPlan, FillRejected, fill, resolve_for_next_block
 from solver.settlement.uniswapx_filler import NATIVE, UniswapXFiller
@@ -328,3 +328,12 @@ def test_priority_fee_scales_a_priority_order_in_a_real_fill(chain: Node, filler
     # output mps 1 per wei above the 1e6 baseline: 2e6 mps on top of 1e7 = 1.2x
     assert done.resolved.outputs[0].amount == 12 * 10**17
     assert done.received[(SWAPPER, mainnet.WETH)] == 12 * 10**17
+
+
+def test_checks_of_many_orders_cost_one_round_trip(chain: Node, filler: UniswapXFiller) -> None:
+    orders = [_order(chain, kind, 10**18, nonce=n) for n in range(5) for kind in KINDS]
+    signed = [(o, o.sign(SWAPPER_KEY)) for o in orders]
+    before = chain.rpc.http_requests
+    results = check_many(signed, chain=chain, filler=filler.address)
+    assert chain.rpc.http_requests - before == 1
+    assert results == [[] for _ in orders]
