@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from eth_abi import decode as abi_decode
 from eth_utils import keccak, to_checksum_address
@@ -217,9 +216,6 @@ def _account(
             key = (log["address"].lower(), sender, to)
             flows[key] = flows.get(key, 0) + amount
     swappers = {o.info.swapper.lower() for o, _ in orders}
-    recipients = {out.recipient.lower() for o, _ in orders for out in _resolved_outputs(o)}
-    paid, got, net = _flow_totals(flows, me, swappers, recipients)
-
     resolved_at_block = [
         order.resolve(
             timestamp=int(block["timestamp"], 16),
@@ -230,6 +226,8 @@ def _account(
         )
         for order, _ in orders
     ]
+    recipients = {out.recipient.lower() for resolved in resolved_at_block for out in resolved.outputs}
+    paid, got, net = _flow_totals(flows, me, swappers, recipients)
     owed: dict[tuple[str, str], int] = {}
     for resolved in resolved_at_block:
         for out in resolved.outputs:
@@ -266,12 +264,6 @@ def _account(
         net=net,
         fill=done,
     )
-
-
-def _resolved_outputs(order: Order) -> list[Any]:
-    """The order's output recipients and tokens (amounts are not needed to classify transfers)."""
-    outputs = getattr(order, "outputs", None) or getattr(order, "base_outputs", ())
-    return list(outputs)
 
 
 def _flow_totals(
