@@ -123,17 +123,7 @@ class ExclusiveDutchOrder(Order):
 
     def witness_typed_data(self) -> tuple[dict[str, list[dict[str, str]]], dict[str, Any]]:
         types = {
-            "ExclusiveDutchOrder": [
-                {"name": "info", "type": "OrderInfo"},
-                {"name": "decayStartTime", "type": "uint256"},
-                {"name": "decayEndTime", "type": "uint256"},
-                {"name": "exclusiveFiller", "type": "address"},
-                {"name": "exclusivityOverrideBps", "type": "uint256"},
-                {"name": "inputToken", "type": "address"},
-                {"name": "inputStartAmount", "type": "uint256"},
-                {"name": "inputEndAmount", "type": "uint256"},
-                {"name": "outputs", "type": "DutchOutput[]"},
-            ],
+            "ExclusiveDutchOrder": eip712.fields(EXCLUSIVE_DUTCH_ORDER_TYPE),
             "OrderInfo": eip712.ORDER_INFO_FIELDS,
             "DutchOutput": eip712.DUTCH_OUTPUT_FIELDS,
         }

@@ -26,28 +26,24 @@ DUTCH_OUTPUT_TYPE = "DutchOutput(address token,uint256 startAmount,uint256 endAm
 ORDER_INFO_TYPE_HASH = keccak(text=ORDER_INFO_TYPE)
 TOKEN_PERMISSIONS_TYPE_HASH = keccak(text=TOKEN_PERMISSIONS_TYPE)
 DUTCH_OUTPUT_TYPE_HASH = keccak(text=DUTCH_OUTPUT_TYPE)
-DOMAIN_TYPE_HASH = keccak(text="EIP712Domain(string name,uint256 chainId,address verifyingContract)")
+DOMAIN_TYPE = "EIP712Domain(string name,uint256 chainId,address verifyingContract)"
+DOMAIN_TYPE_HASH = keccak(text=DOMAIN_TYPE)
 PERMIT2_NAME_HASH = keccak(text="Permit2")
 PERMIT_WITNESS_STUB = (
     "PermitWitnessTransferFrom(TokenPermissions permitted,address spender,uint256 nonce,uint256 deadline,"
 )
 
-# EIP-712 field lists (for eth-account's typed data) of the types every kind shares
-ORDER_INFO_FIELDS = [
-    {"name": "reactor", "type": "address"},
-    {"name": "swapper", "type": "address"},
-    {"name": "nonce", "type": "uint256"},
-    {"name": "deadline", "type": "uint256"},
-    {"name": "additionalValidationContract", "type": "address"},
-    {"name": "additionalValidationData", "type": "bytes"},
-]
-TOKEN_PERMISSIONS_FIELDS = [{"name": "token", "type": "address"}, {"name": "amount", "type": "uint256"}]
-DUTCH_OUTPUT_FIELDS = [
-    {"name": "token", "type": "address"},
-    {"name": "startAmount", "type": "uint256"},
-    {"name": "endAmount", "type": "uint256"},
-    {"name": "recipient", "type": "address"},
-]
+
+def fields(type_string: str) -> list[dict[str, str]]:
+    """The EIP-712 member list of the first struct in a type string, e.g. "Foo(address a,uint256 b)Bar(...)"
+    -> [{"name": "a", "type": "address"}, ...]: typed data built from the same strings the reactors hash."""
+    body = type_string[type_string.index("(") + 1 : type_string.index(")")]
+    return [{"name": name, "type": kind} for kind, name in (member.split(" ") for member in body.split(","))]
+
+
+ORDER_INFO_FIELDS = fields(ORDER_INFO_TYPE)
+TOKEN_PERMISSIONS_FIELDS = fields(TOKEN_PERMISSIONS_TYPE)
+DUTCH_OUTPUT_FIELDS = fields(DUTCH_OUTPUT_TYPE)
 
 
 def word(value: int | str | bytes) -> bytes:
@@ -149,18 +145,8 @@ def typed_data(
     """The PermitWitnessTransferFrom typed data a wallet signs (eth-account's `full_message` shape)."""
     return {
         "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "PermitWitnessTransferFrom": [
-                {"name": "permitted", "type": "TokenPermissions"},
-                {"name": "spender", "type": "address"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "deadline", "type": "uint256"},
-                {"name": "witness", "type": witness_name},
-            ],
+            "EIP712Domain": fields(DOMAIN_TYPE),
+            "PermitWitnessTransferFrom": fields(f"{PERMIT_WITNESS_STUB}{witness_name} witness)"),
             "TokenPermissions": TOKEN_PERMISSIONS_FIELDS,
             **witness_types,
         },

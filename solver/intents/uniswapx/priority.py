@@ -143,25 +143,9 @@ class PriorityOrder(CosignedOrder):
 
     def witness_typed_data(self) -> tuple[dict[str, list[dict[str, str]]], dict[str, Any]]:
         types = {
-            "PriorityOrder": [
-                {"name": "info", "type": "OrderInfo"},
-                {"name": "cosigner", "type": "address"},
-                {"name": "auctionStartBlock", "type": "uint256"},
-                {"name": "baselinePriorityFeeWei", "type": "uint256"},
-                {"name": "input", "type": "PriorityInput"},
-                {"name": "outputs", "type": "PriorityOutput[]"},
-            ],
-            "PriorityInput": [
-                {"name": "token", "type": "address"},
-                {"name": "amount", "type": "uint256"},
-                {"name": "mpsPerPriorityFeeWei", "type": "uint256"},
-            ],
-            "PriorityOutput": [
-                {"name": "token", "type": "address"},
-                {"name": "amount", "type": "uint256"},
-                {"name": "mpsPerPriorityFeeWei", "type": "uint256"},
-                {"name": "recipient", "type": "address"},
-            ],
+            "PriorityOrder": eip712.fields(PRIORITY_ORDER_TYPE),
+            "PriorityInput": eip712.fields(PRIORITY_INPUT_TYPE),
+            "PriorityOutput": eip712.fields(PRIORITY_OUTPUT_TYPE),
             "OrderInfo": eip712.ORDER_INFO_FIELDS,
         }
         message = {

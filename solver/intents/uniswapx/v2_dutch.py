@@ -127,14 +127,7 @@ class V2DutchOrder(CosignedOrder):
 
     def witness_typed_data(self) -> tuple[dict[str, list[dict[str, str]]], dict[str, Any]]:
         types = {
-            "V2DutchOrder": [
-                {"name": "info", "type": "OrderInfo"},
-                {"name": "cosigner", "type": "address"},
-                {"name": "baseInputToken", "type": "address"},
-                {"name": "baseInputStartAmount", "type": "uint256"},
-                {"name": "baseInputEndAmount", "type": "uint256"},
-                {"name": "baseOutputs", "type": "DutchOutput[]"},
-            ],
+            "V2DutchOrder": eip712.fields(V2_DUTCH_ORDER_TYPE),
             "OrderInfo": eip712.ORDER_INFO_FIELDS,
             "DutchOutput": eip712.DUTCH_OUTPUT_FIELDS,
         }

@@ -261,34 +261,11 @@ class V3DutchOrder(CosignedOrder):
         return self.base_input.max_amount
 
     def witness_typed_data(self) -> tuple[dict[str, list[dict[str, str]]], dict[str, Any]]:
-        curve = {"name": "curve", "type": "NonlinearDutchDecay"}
         types = {
-            "V3DutchOrder": [
-                {"name": "info", "type": "OrderInfo"},
-                {"name": "cosigner", "type": "address"},
-                {"name": "startingBaseFee", "type": "uint256"},
-                {"name": "baseInput", "type": "V3DutchInput"},
-                {"name": "baseOutputs", "type": "V3DutchOutput[]"},
-            ],
-            "V3DutchInput": [
-                {"name": "token", "type": "address"},
-                {"name": "startAmount", "type": "uint256"},
-                curve,
-                {"name": "maxAmount", "type": "uint256"},
-                {"name": "adjustmentPerGweiBaseFee", "type": "uint256"},
-            ],
-            "V3DutchOutput": [
-                {"name": "token", "type": "address"},
-                {"name": "startAmount", "type": "uint256"},
-                curve,
-                {"name": "recipient", "type": "address"},
-                {"name": "minAmount", "type": "uint256"},
-                {"name": "adjustmentPerGweiBaseFee", "type": "uint256"},
-            ],
-            "NonlinearDutchDecay": [
-                {"name": "relativeBlocks", "type": "uint256"},
-                {"name": "relativeAmounts", "type": "int256[]"},
-            ],
+            "V3DutchOrder": eip712.fields(V3_DUTCH_ORDER_TYPE),
+            "V3DutchInput": eip712.fields(V3_DUTCH_INPUT_TYPE),
+            "V3DutchOutput": eip712.fields(V3_DUTCH_OUTPUT_TYPE),
+            "NonlinearDutchDecay": eip712.fields(NON_LINEAR_DECAY_TYPE),
             "OrderInfo": eip712.ORDER_INFO_FIELDS,
         }
         i = self.base_input
