@@ -14,19 +14,26 @@ and lets inventory cover exactly what the route does not.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
 from eth_utils import keccak, to_checksum_address
 
 from amm.chain.node import Node
-from solver.intents.uniswapx import Order, Rejection, ResolvedOrder, check_many
+from solver.intents.uniswapx import Order, OutputToken, Rejection, ResolvedOrder, check_many
+from solver.intents.uniswapx.order import ORDER_INFO_ABI
 from solver.routing.executor import LegStruct, encode_legs
 from solver.routing.route import BPS, Route
 from solver.settlement.uniswapx_filler import NATIVE, Fill, UniswapXFiller
 
 TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
+FEE_CONTROLLER = keccak(text="feeController()")[:4]
+OUTPUT_ABI = "(address,uint256,address)"
+RESOLVED_ORDER_ABI = f"({ORDER_INFO_ABI},(address,uint256,uint256),{OUTPUT_ABI}[],bytes,bytes32)"
+GET_FEE_OUTPUTS = keccak(text=f"getFeeOutputs({RESOLVED_ORDER_ABI})")[:4]
 
 
 class FillError(Exception):
@@ -187,7 +194,7 @@ def resolve_for_next_block(
     `priority_fee`: what a FillPlan is built from. Amounts only decay in the filler's favour as time passes,
     so this is the most the fill can owe and the least input it gets."""
     block = node.block("pending")
-    return [
+    resolved = [
         order.resolve(
             timestamp=int(block["timestamp"], 16),
             block_number=int(block["number"], 16),
@@ -197,6 +204,49 @@ def resolve_for_next_block(
         )
         for order in orders
     ]
+    return with_protocol_fees(node, resolved, "pending")
+
+
+def with_protocol_fees(
+    node: Node, resolved: Sequence[ResolvedOrder], block: int | str
+) -> list[ResolvedOrder]:
+    """`resolved` with the outputs each reactor's protocol fee controller adds (BaseReactor._injectFees),
+    asked of the controller itself at `block`: none where a reactor has no controller (the built-in chain),
+    an interface fee on mainnet where one is set. Two JSON-RPC batches at most."""
+    tag = hex(block) if isinstance(block, int) else block
+    reactors = sorted({r.info.reactor for r in resolved})
+    call = [("eth_call", [{"to": r, "data": "0x" + FEE_CONTROLLER.hex()}, tag]) for r in reactors]
+    controllers = {
+        r: to_checksum_address("0x" + reply[-40:])
+        for r, reply in zip(reactors, node.rpc.batch_results(call), strict=True)
+        if isinstance(reply, str) and len(reply) >= 66 and int(reply, 16)
+    }
+    asking = [r for r in resolved if r.info.reactor in controllers]
+    if not asking:
+        return list(resolved)
+    calls = [("eth_call", [{"to": controllers[r.info.reactor], "data": _fee_call(r)}, tag]) for r in asking]
+    fees = {
+        r.hash: [
+            OutputToken(to_checksum_address(t), a, to_checksum_address(rc))
+            for t, a, rc in abi_decode([f"{OUTPUT_ABI}[]"], bytes.fromhex(reply[2:]))[0]
+        ]
+        for r, reply in zip(asking, node.rpc.batch(calls), strict=True)
+    }
+    return [
+        dataclasses.replace(r, outputs=(*r.outputs, *fees[r.hash])) if r.hash in fees else r for r in resolved
+    ]
+
+
+def _fee_call(resolved: ResolvedOrder) -> str:
+    """getFeeOutputs(ResolvedOrder): the order as the reactor passes it (its signature does not matter)."""
+    value = (
+        resolved.info.as_tuple(),
+        (resolved.input.token, resolved.input.amount, resolved.input.max_amount),
+        [(o.token, o.amount, o.recipient) for o in resolved.outputs],
+        b"",
+        bytes.fromhex(resolved.hash[2:]),
+    )
+    return "0x" + (GET_FEE_OUTPUTS + abi_encode([RESOLVED_ORDER_ABI], [value])).hex()
 
 
 def _account(
@@ -216,16 +266,20 @@ def _account(
             key = (log["address"].lower(), sender, to)
             flows[key] = flows.get(key, 0) + amount
     swappers = {o.info.swapper.lower() for o, _ in orders}
-    resolved_at_block = [
-        order.resolve(
-            timestamp=int(block["timestamp"], 16),
-            block_number=int(block["number"], 16),
-            base_fee=base_fee,
-            priority_fee=max(gas_price - base_fee, 0),
-            filler=filler.address,
-        )
-        for order, _ in orders
-    ]
+    resolved_at_block = with_protocol_fees(
+        node,
+        [
+            order.resolve(
+                timestamp=int(block["timestamp"], 16),
+                block_number=int(block["number"], 16),
+                base_fee=base_fee,
+                priority_fee=max(gas_price - base_fee, 0),
+                filler=filler.address,
+            )
+            for order, _ in orders
+        ],
+        int(block["number"], 16) - 1,  # the controller as the transaction met it
+    )
     recipients = {out.recipient.lower() for resolved in resolved_at_block for out in resolved.outputs}
     paid, got, net = _flow_totals(flows, me, swappers, recipients)
     owed: dict[tuple[str, str], int] = {}

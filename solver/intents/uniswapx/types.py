@@ -89,8 +89,9 @@ class OutputToken:
 
 @dataclass(frozen=True)
 class ResolvedOrder:
-    """An order resolved at a point in time, as the reactor resolves it (protocol fee outputs excluded: they
-    depend on the reactor's fee controller, which the filler contract pays as the reactor asks)."""
+    """An order resolved at a point in time, as the reactor resolves it. `Order.resolve` needs no chain, so
+    it leaves out protocol fee outputs, which the reactor's fee controller adds where one is set;
+    `solver.settlement.uniswapx.with_protocol_fees` asks the controller and appends them."""
 
     kind: str
     hash: str

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 
 from amm.chain import addresses as mainnet
 from amm.chain import artifacts
@@ -340,3 +340,31 @@ def test_checks_of_many_orders_cost_one_round_trip(chain: Node, filler: UniswapX
     results = check_many(signed, chain=chain, filler=filler.address)
     assert chain.rpc.http_requests - before == 1
     assert results == [[] for _ in orders]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_protocol_fee_outputs_are_paid_too(chain: Node, filler: UniswapXFiller, kind: str) -> None:
+    """With a fee controller set (as on mainnet), the reactor adds fee outputs: the plan and the accounting
+    ask the controller for them, the filler pays them, and the swapper still gets its resolved amount."""
+    fee_recipient = to_checksum_address("0x000000000000000000000000000000000000fee5")
+    artifact = artifacts.load("FixedFeeController")
+    controller = chain.deploy(
+        _owner(filler), artifact.bytecode + artifact.interface.encode_constructor(5, fee_recipient)
+    )
+    reactor = reactor_for(kind, 31337)
+    chain.set_balance(mainnet.UNISWAP_TIMELOCK, 10**18)
+    with chain.impersonating(mainnet.UNISWAP_TIMELOCK) as timelock:
+        reactor_contract = chain.contract("ExclusiveDutchOrderReactor", reactor)
+        reactor_contract.transact("setProtocolFeeController", controller, sender=timelock)
+    order = _order(chain, kind, 10**18)
+    (planned,) = resolve_for_next_block(chain, [order], filler.address)
+    assert planned.outputs[-1].recipient == fee_recipient  # asked of the controller before sending
+    result = fill([(order, order.sign(SWAPPER_KEY))], filler=filler, sender=_owner(filler))
+    (done,) = result.orders
+    swapper_out, fee_out = done.resolved.outputs
+    assert fee_out.amount == swapper_out.amount * 5 // 10_000 > 0
+    assert done.received == {
+        (SWAPPER, mainnet.WETH): swapper_out.amount,
+        (fee_out.recipient, mainnet.WETH): fee_out.amount,
+    }
+    assert balance_of(chain, mainnet.WETH, fee_recipient) == fee_out.amount
