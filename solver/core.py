@@ -1,0 +1,250 @@
+"""`Solver`: the market-making pipeline a bot steps block by block.
+
+flow -> pricing -> decision -> settlement -> accounting, with risk beside it: `submit` takes incoming orders
+(recorded in the run's ledger at once), `step` refreshes the pools, fair value and the filler's inventory,
+screens every open order against the chain in one batch, decides each (inventory, route, split, batch or skip
+with a reason), and for each fill writes `sending` to the ledger *before* the transaction goes out, fills
+through the filler contract, and books the result; then it marks the inventory to fair value for the PnL
+path. The chain is the source of truth for balances; the ledger is the source of truth for order status, so a
+new `Solver` on the same run directory resumes where the last one stopped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from amm.chain.errors import ChainError, TransactionFailed
+from amm.chain.node import Node
+from amm.chain.tokens import deal
+from solver.accounting.inventory import Inventory, TokenPolicy
+from solver.accounting.ledger import Ledger
+from solver.accounting.metrics import summary
+from solver.accounting.pnl import BlockPnl, PnlTracker
+from solver.accounting.records import FillRecord, Status
+from solver.decision import Decision, RiskLimits, decide
+from solver.flow.incoming import IncomingOrder, receive
+from solver.intents.uniswapx import Order, check_many
+from solver.pricing import Pricing
+from solver.risk.kill import KillSwitch
+from solver.routing.router import Router
+from solver.routing.universe import Universe
+from solver.settlement.uniswapx import FillError, FillResult, fill, resolve_for_next_block
+from solver.settlement.uniswapx_filler import UniswapXFiller
+
+RETRYABLE_SKIPS = ("no_edge", "below_limit", "no_inventory", "risk_limit")  # a decaying order may come good
+
+
+@dataclass(frozen=True)
+class StepReport:
+    """What one step did: the block it decided for, every decision, the fills mined and those that failed."""
+
+    block: int
+    timestamp: int
+    decisions: tuple[Decision, ...]
+    fills: tuple[FillResult, ...]
+    failed: tuple[tuple[str, str], ...]  # (order hash, reason)
+    pnl: BlockPnl | None
+
+
+@dataclass
+class Solver:
+    """The pipeline around one filler contract; `owner` sends its transactions."""
+
+    node: Node
+    filler: UniswapXFiller
+    owner: str
+    ledger: Ledger
+    universe: Universe
+    pricing: Pricing
+    inventory: Inventory
+    policies: Mapping[str, TokenPolicy] = field(default_factory=dict)
+    limits: RiskLimits | None = None
+    kill: KillSwitch | None = None
+    gas_price_wei: int | None = None  # None: the node's eth_gasPrice each step
+    slippage_bps: int = 50
+    pnl: PnlTracker | None = None
+    _orders: dict[str, tuple[Order, bytes]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.pnl is None:
+            decimals = {t.address: t.decimals for t in self.inventory.tokens}
+            gas_token = self.universe.token("WETH").address
+            self.pnl = PnlTracker.resume(self.ledger, decimals, gas_token)
+        self._reload_open_orders()
+
+    # -- flow ---------------------------------------------------------------------------------------------
+    def submit(self, incoming: IncomingOrder) -> Status:
+        """Record an incoming order (idempotent by hash; malformed ones are kept as skipped, with why)."""
+        if incoming.malformed or incoming.order is None:
+            key = "0x" + (incoming.encoded[:32] or b"\0").hex().ljust(64, "0")
+            status = self._record(key, incoming, swapper="")
+            if status == Status.NEW:
+                self.ledger.mark_skipped(key, f"rejected:malformed ({incoming.error})")
+                return Status.SKIPPED
+            return status
+        order = incoming.order
+        status = self._record(order.hash, incoming, swapper=order.info.swapper)
+        if status in (Status.NEW, Status.SKIPPED):
+            self._orders[order.hash] = (order, incoming.signature)
+        return status
+
+    def _record(self, key: str, incoming: IncomingOrder, *, swapper: str) -> Status:
+        return self.ledger.record_order(
+            key,
+            kind=incoming.kind,
+            encoded=incoming.encoded,
+            signature=incoming.signature,
+            swapper=swapper,
+            received_block=incoming.received_block,
+            received_time=incoming.received_time,
+        )
+
+    def _reload_open_orders(self) -> None:
+        """After a restart: the open orders come back from the ledger (sent or filled ones never do)."""
+        for row in self.ledger.orders():
+            if row.status == Status.NEW or (row.status == Status.SKIPPED and _retryable(row.reason)):
+                incoming = receive(
+                    row.kind,
+                    self.node.chain_id,
+                    row.encoded,
+                    row.signature,
+                    received_block=row.received_block,
+                    received_time=row.received_time,
+                    source="ledger",
+                )
+                if incoming.order is not None:
+                    self._orders[incoming.order.hash] = (incoming.order, incoming.signature)
+
+    # -- one block ----------------------------------------------------------------------------------------
+    def step(self) -> StepReport:
+        """Decide and settle every open order for the next block, then mark the book."""
+        pending = self.node.block("pending")
+        block, timestamp = int(pending["number"], 16), int(pending["timestamp"], 16)
+        self.universe.refresh(self.node)
+        self.pricing.update(self.universe, block, timestamp)
+        self.inventory.refresh()
+        gas_price = self.gas_price_wei
+        if gas_price is None:
+            gas_price = int(self.node.rpc.call("eth_gasPrice"), 16)
+
+        live = {h: pair for h, pair in self._orders.items() if pair[0].info.deadline >= timestamp}
+        for expired in set(self._orders) - set(live):
+            self._skip(expired, "rejected:expired_deadline")
+        decisions: list[Decision] = []
+        fills: list[FillResult] = []
+        failed: list[tuple[str, str]] = []
+        if live and not self._stopped():
+            hashes = list(live)
+            rejections = check_many([live[h] for h in hashes], chain=self.node, filler=self.filler.address)
+            valid = [h for h, rejected in zip(hashes, rejections, strict=True) if not rejected]
+            for h, rejected in zip(hashes, rejections, strict=True):
+                if rejected:
+                    self._skip(h, f"rejected:{rejected[0].code}")
+            resolved = resolve_for_next_block(self.node, [live[h][0] for h in valid], self.filler.address)
+            decisions = decide(
+                resolved,
+                pricing=self.pricing,
+                router=Router(self.universe),
+                inventory_balances=self.inventory.balances,
+                policies=self.policies,
+                gas_price_wei=gas_price,
+                limits=self.limits,
+                slippage_bps=self.slippage_bps,
+            )
+            for decision in decisions:
+                if not decision.fills:
+                    for h in decision.hashes:
+                        self._skip(h, decision.reason or "skip")
+                    continue
+                if self._stopped():  # the kill switch: no new fills, in-flight ones have settled
+                    break
+                outcome = self._settle(decision)
+                if isinstance(outcome, FillResult):
+                    fills.append(outcome)
+                else:
+                    failed += [(h, outcome) for h in decision.hashes]
+        mark = self._mark([self._fill_record(f) for f in fills])
+        return StepReport(block, timestamp, tuple(decisions), tuple(fills), tuple(failed), mark)
+
+    def _settle(self, decision: Decision) -> FillResult | str:
+        """Ledger first, then the transaction: a crash in between leaves the orders `sending`, never lost."""
+        fingerprint = f"{self.filler.address}:{','.join(decision.hashes)}:{int(time.time())}"
+        for h in decision.hashes:
+            self.ledger.mark_sending(h, fingerprint)
+        signed = [self._orders[h] for h in decision.hashes]
+        try:
+            result = fill(signed, decision.plan, filler=self.filler, sender=self.owner)
+        except (FillError, TransactionFailed, ChainError) as failure:
+            reason = str(failure).splitlines()[0][:300]
+            for h in decision.hashes:
+                self.ledger.mark_reverted(h, reason)
+                self._orders.pop(h, None)
+            return reason
+        self.ledger.mark_filled(list(decision.hashes), self._fill_record(result))
+        for h in decision.hashes:
+            self._orders.pop(h, None)
+        return result
+
+    def _fill_record(self, result: FillResult) -> FillRecord:
+        return FillRecord.from_result(result, result.fill.receipt["blockHash"])
+
+    def _skip(self, order_hash: str, reason: str) -> None:
+        row = self.ledger.order(order_hash)
+        if row is not None and (row.status != Status.SKIPPED or row.reason != reason):
+            self.ledger.mark_skipped(order_hash, reason)
+        if not _retryable(reason):
+            self._orders.pop(order_hash, None)
+
+    def _stopped(self) -> bool:
+        return self.kill is not None and self.kill.poll() is not None
+
+    def _mark(self, fills: list[FillRecord]) -> BlockPnl | None:
+        """Mark the book at the latest block (mining one if this step sent nothing: one mark per block)."""
+        if not fills:
+            self.node.mine()
+        self.inventory.refresh()
+        fair = {t.address: self.pricing.fair_value.price(t) for t in self.inventory.tokens}
+        assert self.pnl is not None
+        block = self.inventory.block or self.node.block_number()
+        return self.pnl.step(block, self.inventory.balances, fair, fills)
+
+    # -- results --------------------------------------------------------------------------------------------
+    def summary(self, *, block_time_seconds: float = 12.0) -> dict:
+        """The run's figures (orders seen, filled, skipped by reason, internalized share, PnL, Sharpe,
+        drawdown) from the ledger."""
+        return summary(self.ledger, block_time_seconds=block_time_seconds)
+
+
+def open_solver(
+    node: Node,
+    run_dir: str,
+    *,
+    owner: str,
+    funding: Mapping[str, float],
+    band_share: float = 0.5,
+    limits: RiskLimits | None = None,
+    kill: KillSwitch | None = None,
+) -> Solver:
+    """A Solver on an anvil chain (built-in or fork): deploy a filler owned by `owner`, give it `funding`
+    (whole tokens by symbol, written with anvil's storage cheat; on a live node the owner funds it), hold
+    each at that target with a band of `band_share` of it and a hard limit of three times it, and open the
+    run's ledger in `run_dir`."""
+    universe = Universe.discover(node)
+    filler = UniswapXFiller.deploy(node, owner)
+    tokens = tuple(universe.token(symbol) for symbol in funding)
+    policies: dict[str, TokenPolicy] = {}
+    for token in tokens:
+        target = int(funding[token.symbol] * 10**token.decimals)
+        deal(node, token.address, filler.address, target)
+        policies[token.address] = TokenPolicy(target, int(target * band_share), 3 * target)
+    pricing = Pricing.from_config(tokens=universe.tokens.values())
+    inventory = Inventory(node, filler.address, tokens, policies)
+    return Solver(
+        node, filler, owner, Ledger.open(run_dir), universe, pricing, inventory, policies, limits, kill
+    )
+
+
+def _retryable(reason: str | None) -> bool:
+    return reason is not None and reason.split(":")[0] in RETRYABLE_SKIPS
