@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 .PHONY: setup demo test lint format bench lock devnet clean help
 
 help:
-	@echo "make demo   set everything up, start the built-in chain, print its pools"
+	@echo "make demo   set everything up, run the market maker on generated flow on the built-in chain"
 	@echo "make test   set everything up, run the whole test suite"
 	@echo "make lint | format | bench | lock | devnet | clean"
 
@@ -37,7 +37,7 @@ devnet: setup
 	$(BIN)/amm devnet build
 
 demo: devnet
-	$(BIN)/amm pools
+	$(BIN)/solver run --blocks 10 --seed 1
 
 test: devnet
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)

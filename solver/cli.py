@@ -17,6 +17,7 @@ from rich.table import Table
 
 from amm.chain.errors import ChainError
 from amm.cli.common import ForkBlock, ForkUrl, JsonFlag, RpcUrl, chain_from_options, err, out, print_json
+from solver.cli_run import run_command
 from solver.routing.errors import InvalidOrder, RoutingError
 from solver.routing.route import Route
 from solver.routing.router import Router
@@ -29,6 +30,9 @@ app = typer.Typer(
     add_completion=False,
 )
 _PAIRED = ("--sell", "--buy-exact")  # options that take "AMOUNT TOKEN" as two words
+
+
+app.command("run")(run_command)
 
 
 @app.callback()

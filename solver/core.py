@@ -178,9 +178,13 @@ class Solver:
             result = fill(signed, decision.plan, filler=self.filler, sender=self.owner)
         except (FillError, TransactionFailed, ChainError) as failure:
             reason = str(failure).splitlines()[0][:300]
+            mined = isinstance(failure, TransactionFailed) and failure.tx_hash.startswith("0x")
             for h in decision.hashes:
-                self.ledger.mark_reverted(h, reason)
-                self._orders.pop(h, None)
+                if mined:  # reverted on chain: final, never retried blindly
+                    self.ledger.mark_reverted(h, reason)
+                    self._orders.pop(h, None)
+                else:  # refused before sending (a simulation on state an earlier fill moved): decide again
+                    self.ledger.release(h, f"not sent: {reason}")
             return reason
         self.ledger.mark_filled(list(decision.hashes), self._fill_record(result))
         for h in decision.hashes:

@@ -68,3 +68,20 @@ def test_errors_are_one_line_and_exit_2(devnet, monkeypatch, capsys, args, messa
     assert exited.value.code == 2
     stderr = capsys.readouterr().err.strip()
     assert message in stderr and "\n" not in stderr and "Traceback" not in stderr
+
+
+def test_run_trades_generated_flow_and_prints_the_summary_keys(devnet: ChainSession, tmp_path) -> None:
+    result = _run(devnet, "run", "--blocks", "3", "--seed", "5", "--run-dir", str(tmp_path), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    for key in ("orders_seen", "filled", "skipped", "internalized_share", "pnl", "sharpe", "max_drawdown"):
+        assert key in data, key
+    assert data["orders_seen"] > 0 and data["filled"] + sum(data["skipped"].values()) <= data["orders_seen"]
+    assert set(data["pnl"]["attribution"]) >= {"spread", "inventory_mtm", "hedge", "gas"}
+    assert (tmp_path / "solver.sqlite").is_file() and (tmp_path / "orders.jsonl").is_file()
+
+
+def test_run_table_names_every_decision(devnet: ChainSession, tmp_path) -> None:
+    result = _run(devnet, "run", "--blocks", "2", "--seed", "6", "--run-dir", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "orders seen" in result.output and "PnL" in result.output
