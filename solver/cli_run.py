@@ -1,7 +1,7 @@
 """`solver run`: the market maker on generated flow, block by block, with a live table and a summary.
 
-Parses and renders only: the pipeline is `solver.core.Solver`, the flow `solver.flow.FlowGenerator`, the
-figures `Solver.summary()`.
+Parses and renders only: the pipeline is `solver.core.Solver`, the flow `solver.flow.FlowGenerator` (and,
+with `--http`, the orders posted to `solver.flow.http.OrderServer`), the figures `Solver.summary()`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from amm.cli.common import ForkBlock, ForkUrl, JsonFlag, RpcUrl, chain_from_opti
 from solver.core import StepReport, open_solver
 from solver.decision import Decision
 from solver.flow.generator import FlowConfig, FlowGenerator
+from solver.flow.http import OrderServer
 from solver.flow.jsonl import JsonlWriter
 from solver.risk.kill import KillSwitch
 
@@ -48,6 +49,20 @@ def run_command(
     kill_file: Annotated[
         Path | None, typer.Option("--kill-file", help="Stop new fills as soon as this file exists.")
     ] = None,
+    http: Annotated[
+        int | None,
+        typer.Option(
+            "--http",
+            min=0,
+            max=65535,
+            metavar="PORT",
+            help="Take orders on http://127.0.0.1:PORT (POST /orders, GET /orders?status=, POST /kill); "
+            "0 picks a free port. The URL is printed on stderr.",
+        ),
+    ] = None,
+    no_flow: Annotated[
+        bool, typer.Option("--no-flow", help="No generated flow: only orders posted with --http.")
+    ] = False,
     rpc_url: RpcUrl = None,
     fork_url: ForkUrl = None,
     fork_block_number: ForkBlock = None,
@@ -66,6 +81,8 @@ def run_command(
       solver run --blocks 100 --orders-per-block 5 --run-dir runs/today --json | jq .pnl
 
       solver run --fork-url http://127.0.0.1:8545 --blocks 10
+
+      solver run --http 8080 --no-flow --blocks 600   # then: curl -d @order.json 127.0.0.1:8080/orders
     """
     directory = run_dir or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
     directory.mkdir(parents=True, exist_ok=True)
@@ -75,23 +92,43 @@ def run_command(
         node = session.node
         owner = session.roles.users[3] if session.roles else node.accounts()[0]
         solver = open_solver(node, str(directory), owner=owner, funding=DEFAULT_FUNDING, kill=kill)
-        config = FlowConfig(seed=seed, orders_per_block=orders_per_block, informed_share=informed_share)
-        flow = FlowGenerator(node, config, universe=solver.universe)
-        flow.prepare()
+        flow = None
+        if not no_flow and orders_per_block > 0:
+            config = FlowConfig(seed=seed, orders_per_block=orders_per_block, informed_share=informed_share)
+            flow = FlowGenerator(node, config, universe=solver.universe)
+            flow.prepare()
+        server = None
+        if http is not None:
+            server = OrderServer(chain_id=node.chain_id, ledger=solver.ledger, kill=kill, port=http)
+            err.print(
+                f"taking orders on {server.url} (POST /orders, GET /orders?status=, POST /kill)",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
         table = _table()
         started = time.perf_counter()
         live = None if json else Live(table, console=err, auto_refresh=False, redirect_stdout=False)
-        with JsonlWriter(directory / "orders.jsonl") as recorder, live or contextlib.nullcontext():
-            for _ in range(blocks):
-                if kill.poll():
-                    break
-                for generated in flow.step():
-                    recorder.write(generated.incoming)
-                    solver.submit(generated.incoming)
-                report = solver.step()
-                if live is not None:
-                    _rows(table, report, solver)
-                    live.refresh()
+        with JsonlWriter(directory / "orders.jsonl") as recorder:
+            with server or contextlib.nullcontext(), live or contextlib.nullcontext():
+                for _ in range(blocks):
+                    if kill.poll():
+                        break
+                    if server is not None:
+                        for incoming in _posted(server, node):
+                            recorder.write(incoming)
+                            solver.submit(incoming)
+                    for generated in flow.step() if flow is not None else ():
+                        recorder.write(generated.incoming)
+                        solver.submit(generated.incoming)
+                    report = solver.step()
+                    if live is not None:
+                        _rows(table, report, solver)
+                        live.refresh()
+            if server is not None:  # stopped: what arrived since the last block is kept, as new, for a resume
+                for incoming in _posted(server, node):
+                    recorder.write(incoming)
+                    solver.submit(incoming)
         kill.close()
         result = solver.summary()
         result["run_dir"] = str(directory)
@@ -103,6 +140,14 @@ def run_command(
         print_json(jsonlib.loads(jsonlib.dumps(result, default=str)))
         return
     _summary(result)
+
+
+def _posted(server: OrderServer, node) -> list:
+    """The orders posted since the last call, stamped with the chain's latest block."""
+    if server.inbox.empty():
+        return []
+    latest = node.block("latest")
+    return server.drain(received_block=int(latest["number"], 16), received_time=int(latest["timestamp"], 16))
 
 
 def _table() -> Table:

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import json
+import queue
 import sys
+import threading
+import time
+from typing import Any
 
+import httpx
 import pytest
+from eth_account import Account
 from typer.testing import CliRunner
 
+from amm.chain import addresses as mainnet
 from amm.chain.session import ChainSession
 from amm.cli import common
-from solver import cli
+from solver import cli, cli_run
+from solver.flow.http import OrderServer
+from solver.intents.uniswapx import DutchInput, DutchOutput, ExclusiveDutchOrder, OrderInfo
 
 runner = CliRunner()
 
@@ -85,3 +94,90 @@ def test_run_table_names_every_decision(devnet: ChainSession, tmp_path) -> None:
     result = _run(devnet, "run", "--blocks", "2", "--seed", "6", "--run-dir", str(tmp_path))
     assert result.exit_code == 0, result.output
     assert "orders seen" in result.output and "PnL" in result.output
+
+
+def test_run_with_http_and_no_flow_sees_no_orders(devnet: ChainSession, chain, tmp_path) -> None:
+    result = _run(
+        devnet,
+        "run",
+        "--http",
+        "0",
+        "--blocks",
+        "2",
+        "--orders-per-block",
+        "0",
+        "--run-dir",
+        str(tmp_path),
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)  # the URL went to stderr: stdout is pure JSON
+    assert data["orders_seen"] == 0 and data["filled"] == 0 and data["killed"] is None
+    assert "taking orders on http://127.0.0.1:" in result.stderr
+
+
+def _posted_order(chain_id: int) -> tuple[str, dict[str, object]]:
+    """A signed Dutch order by a throwaway key (it parses; the solver may well skip it) and its POST body."""
+    key = "0x" + "11" * 32
+    swapper = Account.from_key(key).address
+    order = ExclusiveDutchOrder(
+        info=OrderInfo(mainnet.EXCLUSIVE_DUTCH_ORDER_REACTOR, swapper, 4242, 1_700_000_600),
+        chain_id=chain_id,
+        decay_start_time=1_700_000_000,
+        decay_end_time=1_700_000_120,
+        input=DutchInput(mainnet.USDC, 3_000 * 10**6, 3_000 * 10**6),
+        outputs=(DutchOutput(mainnet.WETH, 10**18, 99 * 10**16, swapper),),
+    )
+    body = {
+        "kind": "dutch",
+        "chain_id": chain_id,
+        "order": "0x" + order.encode().hex(),
+        "signature": "0x" + order.sign(key).hex(),
+    }
+    return order.hash, body
+
+
+def test_run_takes_a_posted_order_and_stops_on_post_kill(
+    devnet: ChainSession, chain, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An order posted to a live run is recorded in the ledger and the flow file; POST /kill ends it."""
+    started: queue.Queue[OrderServer] = queue.Queue()
+
+    class Watched(OrderServer):
+        def start(self) -> OrderServer:
+            super().start()
+            started.put(self)
+            return self
+
+    monkeypatch.setattr(cli_run, "OrderServer", Watched)
+    order_hash, body = _posted_order(devnet.node.chain_id)
+    seen: dict[str, Any] = {}
+
+    def client() -> None:
+        try:
+            server = started.get(timeout=120)
+        except queue.Empty:
+            return
+        with httpx.Client(base_url=server.url, timeout=10) as http:
+            try:
+                seen["post"] = http.post("/orders", json=body).json()
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline and not seen.get("rows"):  # recorded at the next block
+                    seen["rows"] = http.get("/orders").json()
+                    time.sleep(0.05)
+            finally:
+                seen["kill"] = http.post("/kill").json()
+
+    thread = threading.Thread(target=client, daemon=True)
+    thread.start()
+    args = ("run", "--http", "0", "--no-flow", "--blocks", "500", "--run-dir", str(tmp_path), "--json")
+    result = _run(devnet, *args)
+    thread.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert seen["post"] == {"hash": order_hash, "status": "queued"}
+    assert [row["hash"] for row in seen["rows"]] == [order_hash]
+    assert seen["kill"]["killed"] is True
+    assert data["orders_seen"] == 1 and data["killed"] == "http"
+    recorded = (tmp_path / "orders.jsonl").read_text().splitlines()
+    assert len(recorded) == 1 and json.loads(recorded[0])["source"] == "http"
