@@ -99,6 +99,8 @@ contract UniswapXFiller is PoolLegs, Ownable2Step, IUniswapXReactorCallback {
 
     /// @notice `orders` orders were filled through `reactor`.
     event Filled(address indexed reactor, uint256 orders);
+    /// @notice The owner hedged: `amountIn` of this contract's `tokenIn` became `amountOut` of `tokenOut`.
+    event Hedged(address indexed tokenIn, uint256 amountIn, address indexed tokenOut, uint256 amountOut);
 
     /// @notice reactorCallback was called by `caller`, which is not the reactor this contract is calling now.
     error UnexpectedReactor(address caller);
@@ -110,6 +112,10 @@ contract UniswapXFiller is PoolLegs, Ownable2Step, IUniswapXReactorCallback {
     error AllowanceLeft(address token, uint256 allowance);
     /// @notice fillData is not abi.encode(Leg[], TokenLimit[]).
     error MalformedFillData();
+    /// @notice A hedge raised this contract's balance of its output token by `amountOut`, below `minAmountOut`.
+    error HedgeSlippage(uint256 amountOut, uint256 minAmountOut);
+    /// @notice A hedge's input and output token are the same.
+    error HedgeSameToken(address token);
     /// @notice Ownership cannot be renounced: the inventory would be locked here for good.
     error RenounceDisabled();
 
@@ -177,6 +183,42 @@ contract UniswapXFiller is PoolLegs, Ownable2Step, IUniswapXReactorCallback {
         }
         _runLegs(legs, tokens, credits, used);
         _provideOutputs(reactor, resolvedOrders);
+    }
+
+    /// @notice Swap `amountIn` of this contract's own `tokenIn` along `legs` (the inventory hedge), keeping the
+    ///         output here; reverts unless the balance of `tokenOut` grows by at least `minAmountOut`.
+    /// @dev The legs' credits start at `amountIn` of `tokenIn` (PoolLegs: they can spend it and what earlier legs
+    ///      received, nothing else of the inventory); pools are paid by transfer, so no approval is ever given.
+    ///      Whatever the legs leave of an intermediate token stays in the inventory.
+    /// @param tokenIn The inventory token sold.
+    /// @param amountIn How much of it the legs may spend (at most what this contract holds, else `Shortfall`).
+    /// @param legs The swaps, from `encode_legs` (PoolLegs.Leg).
+    /// @param tokenOut The token bought.
+    /// @param minAmountOut The least increase of this contract's `tokenOut` balance (else `HedgeSlippage`).
+    /// @return spent What the balance of `tokenIn` fell by.
+    /// @return amountOut What the balance of `tokenOut` grew by.
+    function hedge(address tokenIn, uint256 amountIn, Leg[] calldata legs, address tokenOut, uint256 minAmountOut)
+        external
+        onlyOwner
+        returns (uint256 spent, uint256 amountOut)
+    {
+        if (tokenIn == tokenOut) revert HedgeSameToken(tokenIn);
+        _lock();
+        uint256 inBefore = _balance(tokenIn);
+        if (inBefore < amountIn) revert Shortfall(tokenIn, amountIn, inBefore);
+        uint256 outBefore = _balance(tokenOut);
+        address[] memory tokens = new address[](legs.length + 1);
+        uint256[] memory credits = new uint256[](legs.length + 1);
+        tokens[0] = tokenIn;
+        credits[0] = amountIn;
+        _runLegs(legs, tokens, credits, 1);
+        uint256 outAfter = _balance(tokenOut);
+        amountOut = outAfter > outBefore ? outAfter - outBefore : 0;
+        if (amountOut < minAmountOut) revert HedgeSlippage(amountOut, minAmountOut);
+        uint256 inAfter = _balance(tokenIn);
+        spent = inBefore > inAfter ? inBefore - inAfter : 0;
+        emit Hedged(tokenIn, spent, tokenOut, amountOut);
+        _unlock();
     }
 
     /// @notice Send `amount` of `token` held here to `to`.

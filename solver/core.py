@@ -4,9 +4,12 @@ flow -> pricing -> decision -> settlement -> accounting, with risk beside it: `s
 (recorded in the run's ledger at once), `step` refreshes the pools, fair value and the filler's inventory,
 screens every open order against the chain in one batch, decides each (inventory, route, split, batch or skip
 with a reason), and for each fill writes `sending` to the ledger *before* the transaction goes out, fills
-through the filler contract, and books the result; then it marks the inventory to fair value for the PnL
-path. The chain is the source of truth for balances; the ledger is the source of truth for order status, so a
-new `Solver` on the same run directory resumes where the last one stopped.
+through the filler contract, and books the result; then, with a `Hedger`, it hedges the filler's inventory
+back toward its bands (the filler swaps its own tokens) and books each hedge; then it marks the inventory to
+fair value for the PnL path. A token whose hedge could not be done halts the side that would add to it: such
+orders are skipped with `risk_limit:hedge_halted` until a hedge executes or flow brings it back in band.
+The chain is the source of truth for balances; the ledger is the source of truth for order status, so a new
+`Solver` on the same run directory resumes where the last one stopped.
 """
 
 from __future__ import annotations
@@ -22,18 +25,22 @@ from solver.accounting.inventory import Inventory, TokenPolicy
 from solver.accounting.ledger import Ledger
 from solver.accounting.metrics import summary
 from solver.accounting.pnl import BlockPnl, PnlTracker
-from solver.accounting.records import FillRecord, Status
+from solver.accounting.records import FillRecord, HedgeRecord, Status
 from solver.decision import Decision, RiskLimits, decide
+from solver.decision.types import SKIP
 from solver.flow.incoming import IncomingOrder, receive
-from solver.intents.uniswapx import Order, check_many
+from solver.intents.uniswapx import Order, ResolvedOrder, check_many
 from solver.pricing import Pricing
+from solver.risk.hedging import HedgeFill, Hedger, HedgeRefusal, HedgeRule
 from solver.risk.kill import KillSwitch
+from solver.risk.limits import RISK_LIMIT
 from solver.routing.router import Router
 from solver.routing.universe import Universe
 from solver.settlement.uniswapx import FillError, FillResult, fill, resolve_for_next_block
 from solver.settlement.uniswapx_filler import UniswapXFiller
 
 RETRYABLE_SKIPS = ("no_edge", "below_limit", "no_inventory", "risk_limit")  # a decaying order may come good
+HEDGE_HALTED = f"{RISK_LIMIT}:hedge_halted"
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,7 @@ class StepReport:
     fills: tuple[FillResult, ...]
     failed: tuple[tuple[str, str], ...]  # (order hash, reason)
     pnl: BlockPnl | None
+    hedges: tuple[HedgeFill | HedgeRefusal, ...] = ()  # hedges executed, and those refused or reverted
 
 
 @dataclass
@@ -65,6 +73,7 @@ class Solver:
     gas_price_wei: int | None = None  # None: the node's eth_gasPrice each step
     slippage_bps: int = 50
     pnl: PnlTracker | None = None
+    hedger: Hedger | None = None  # None: no hedging
     _orders: dict[str, tuple[Order, bytes]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -143,7 +152,8 @@ class Solver:
                 if rejected:
                     self._skip(h, f"rejected:{rejected[0].code}")
             resolved = resolve_for_next_block(self.node, [live[h][0] for h in valid], self.filler.address)
-            decisions = decide(
+            resolved, decisions = self._screen_halted(valid, resolved)
+            decisions += decide(
                 resolved,
                 pricing=self.pricing,
                 router=Router(self.universe),
@@ -165,8 +175,53 @@ class Solver:
                     fills.append(outcome)
                 else:
                     failed += [(h, outcome) for h in decision.hashes]
-        mark = self._mark([self._fill_record(f) for f in fills])
-        return StepReport(block, timestamp, tuple(decisions), tuple(fills), tuple(failed), mark)
+        hedges = self._hedge(block) if self.hedger is not None and not self._stopped() else []
+        records = [h.record() for h in hedges if isinstance(h, HedgeFill)]
+        mark = self._mark([self._fill_record(f) for f in fills], records, mined=bool(fills or records))
+        return StepReport(
+            block, timestamp, tuple(decisions), tuple(fills), tuple(failed), mark, tuple(hedges)
+        )
+
+    # -- hedging ---------------------------------------------------------------------------------------------
+    def _screen_halted(
+        self, hashes: list[str], resolved: list[ResolvedOrder]
+    ) -> tuple[list[ResolvedOrder], list[Decision]]:
+        """Split off the orders that would add to a side the hedger halted (taking in more of a token it is
+        long and cannot sell, or paying out a token it is short and cannot buy back): skipped with
+        `risk_limit:hedge_halted`."""
+        halts = self.hedger.halts() if self.hedger is not None else {}
+        if not halts:
+            return resolved, []
+        kept: list[ResolvedOrder] = []
+        skipped: list[Decision] = []
+        for h, order in zip(hashes, resolved, strict=True):
+            why = _halted_by(order, halts)
+            if why is None:
+                kept.append(order)
+            else:
+                skipped.append(Decision((h,), SKIP, HEDGE_HALTED, why, orders=(order,)))
+        return kept, skipped
+
+    def _hedge(self, block: int) -> list[HedgeFill | HedgeRefusal]:
+        """Hedge the filler's inventory (as it stands after this step's fills) back toward its bands through
+        the filler itself; book in the ledger every executed hedge, and every refusal that newly halts a side
+        (not again each block the side stays halted)."""
+        assert self.hedger is not None
+        self.inventory.refresh()
+        before = self.hedger.halts()
+        plan = self.hedger.plan(self.inventory.balances, self.policies, self.pricing.fair_value.prices())
+        done: list[HedgeFill | HedgeRefusal] = list(plan.refused)
+        for order in plan.orders:
+            done.append(self.hedger.execute(order, self.filler, account=self.owner))
+        for outcome in done:
+            if isinstance(outcome, HedgeFill):
+                self.ledger.record_hedge(outcome.record())
+            else:
+                address = outcome.token.address.lower()
+                was, now = before.get(address), self.hedger.halts().get(address)
+                if was is None or now is None or was[0] != now[0]:  # a side newly halted (or reversed)
+                    self.ledger.record_hedge(outcome.record(block))
+        return done
 
     def _settle(self, decision: Decision) -> FillResult | str:
         """Ledger first, then the transaction: a crash in between leaves the orders `sending`, never lost."""
@@ -204,15 +259,17 @@ class Solver:
     def _stopped(self) -> bool:
         return self.kill is not None and self.kill.poll() is not None
 
-    def _mark(self, fills: list[FillRecord]) -> BlockPnl | None:
+    def _mark(
+        self, fills: list[FillRecord], hedges: list[HedgeRecord] | None = None, *, mined: bool | None = None
+    ) -> BlockPnl | None:
         """Mark the book at the latest block (mining one if this step sent nothing: one mark per block)."""
-        if not fills:
+        if not (fills if mined is None else mined):
             self.node.mine()
         self.inventory.refresh()
         fair = {t.address: self.pricing.fair_value.price(t) for t in self.inventory.tokens}
         assert self.pnl is not None
         block = self.inventory.block or self.node.block_number()
-        return self.pnl.step(block, self.inventory.balances, fair, fills)
+        return self.pnl.step(block, self.inventory.balances, fair, fills, hedges=hedges or ())
 
     # -- results --------------------------------------------------------------------------------------------
     def summary(self, *, block_time_seconds: float = 12.0) -> dict:
@@ -230,11 +287,15 @@ def open_solver(
     band_share: float = 0.5,
     limits: RiskLimits | None = None,
     kill: KillSwitch | None = None,
+    hedge_rule: HedgeRule | None = None,
+    max_hedge_slippage_bps: float | None = None,
 ) -> Solver:
     """A Solver on an anvil chain (built-in or fork): deploy a filler owned by `owner`, give it `funding`
     (whole tokens by symbol, written with anvil's storage cheat; on a live node the owner funds it), hold
     each at that target with a band of `band_share` of it and a hard limit of three times it, and open the
-    run's ledger in `run_dir`."""
+    run's ledger in `run_dir`. With `hedge_rule`, the solver hedges the filler's inventory back toward its
+    bands at the end of every step, against USDC, refusing hedges beyond `max_hedge_slippage_bps` of fair
+    value (default: `limits.max_hedge_slippage_bps`, else 50)."""
     universe = Universe.discover(node)
     filler = UniswapXFiller.deploy(node, owner)
     tokens = tuple(universe.token(symbol) for symbol in funding)
@@ -245,10 +306,37 @@ def open_solver(
         policies[token.address] = TokenPolicy(target, int(target * band_share), 3 * target)
     pricing = Pricing.from_config(tokens=universe.tokens.values())
     inventory = Inventory(node, filler.address, tokens, policies)
+    hedger = None
+    if hedge_rule is not None:
+        if max_hedge_slippage_bps is None:
+            max_hedge_slippage_bps = getattr(limits, "max_hedge_slippage_bps", None) or 50.0
+        hedger = Hedger(Router(universe), rule=hedge_rule, max_slippage_bps=float(max_hedge_slippage_bps))
     return Solver(
-        node, filler, owner, Ledger.open(run_dir), universe, pricing, inventory, policies, limits, kill
+        node,
+        filler,
+        owner,
+        Ledger.open(run_dir),
+        universe,
+        pricing,
+        inventory,
+        policies,
+        limits,
+        kill,
+        hedger=hedger,
     )
 
 
 def _retryable(reason: str | None) -> bool:
     return reason is not None and reason.split(":")[0] in RETRYABLE_SKIPS
+
+
+def _halted_by(order: ResolvedOrder, halts: Mapping[str, tuple[str, str]]) -> str | None:
+    """Why `order` would add to a halted side (a one-line detail), or None."""
+    token = order.input.token.lower()
+    if halts.get(token, ("", ""))[0] == "buy":
+        return f"buying {order.input.token} is halted: {halts[token][1]}"
+    for output in order.outputs:
+        token = output.token.lower()
+        if halts.get(token, ("", ""))[0] == "sell":
+            return f"selling {output.token} is halted: {halts[token][1]}"
+    return None

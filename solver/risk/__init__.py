@@ -11,6 +11,7 @@ from solver.risk.hedging import (
     HedgeRefusal,
     HedgeRule,
     execute_hedge,
+    execute_hedge_in_filler,
 )
 from solver.risk.kill import KillSwitch
 from solver.risk.limits import (
@@ -43,6 +44,7 @@ __all__ = [
     "RiskLimits",
     "RiskState",
     "execute_hedge",
+    "execute_hedge_in_filler",
     "load_limits",
     "with_overrides",
 ]

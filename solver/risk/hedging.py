@@ -25,12 +25,17 @@ cannot sell: stop taking more of the token in) or `"sell"` (short and cannot buy
 It clears when a later hedge of that token executes, or when the balance is back inside its band (flow may
 do the hedge's job).
 
-Execution (`execute_hedge`, or `Hedger.execute`, which also keeps the halts): the route is sent through a
-`RouteExecutor` by an account that holds the tokens (`account`, an unlocked EOA: the hedging account). In
-`solver run` the inventory sits in the filler contract, which has no withdraw yet: until it does, the
-hedging account is a separate book the run funds up front, and its balances are the ones to hedge. The
-result (`HedgeFill`) carries what moved and the gas, and `HedgeFill.record()` is the ledger's `HedgeRecord`
-(its own PnL line in `PnlTracker`).
+Execution (`Hedger.execute`, which also keeps the halts) takes either venue:
+
+- a `UniswapXFiller` (`execute_hedge_in_filler`): the filler swaps its own inventory with its owner-only
+  `hedge` (`account` is the owner); the output stays in the filler, whose balances are the ones hedged, so
+  this is what `Solver.step` does at the end of every block;
+- a `RouteExecutor` (`execute_hedge`): the route is sent by an account that holds the tokens (`account`, an
+  unlocked EOA: a separate hedging book funded up front).
+
+Either way the on-chain minimum output is the route's `min_amount_out` (the fair-value floor set in
+`plan_token`). The result (`HedgeFill`) carries what moved and the gas, and `HedgeFill.record()` is the
+ledger's `HedgeRecord` (its own PnL line in `PnlTracker`).
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ from solver.routing.executor import RouteExecutor
 from solver.routing.route import Route
 from solver.routing.router import Router
 from solver.routing.universe import Token
+from solver.settlement.uniswapx_filler import UniswapXFiller
 
 Side = Literal["buy", "sell"]
 RULES = ("threshold", "continuous")
@@ -195,6 +201,10 @@ class Hedger:
         entry = self._halted.get(self._token(token).address.lower())
         return entry[0] if entry else None
 
+    def halts(self) -> dict[str, tuple[Side, str]]:
+        """Every halt: lower-case token address -> (quoting side stopped, why)."""
+        return dict(self._halted)
+
     def halt_reason(self, token: str) -> str | None:
         entry = self._halted.get(self._token(token).address.lower())
         return entry[1] if entry else None
@@ -305,12 +315,16 @@ class Hedger:
 
     # -- execution ---------------------------------------------------------------------------------
     def execute(
-        self, hedge: HedgeOrder, executor: RouteExecutor, *, account: str
+        self, hedge: HedgeOrder, executor: RouteExecutor | UniswapXFiller, *, account: str
     ) -> HedgeFill | HedgeRefusal:
-        """Execute `hedge` from `account`; a revert halts the token's side and comes back as a refusal, a
-        success lifts any halt on the token."""
+        """Execute `hedge` through a `RouteExecutor` from `account`, or through a `UniswapXFiller` on its own
+        inventory (`account`: the filler's owner); a revert (or a simulation that would revert) halts the
+        token's side and comes back as a refusal, a success lifts any halt on the token."""
         try:
-            fill = execute_hedge(executor, hedge, account=account)
+            if isinstance(executor, UniswapXFiller):
+                fill = execute_hedge_in_filler(executor, hedge, owner=account)
+            else:
+                fill = execute_hedge(executor, hedge, account=account)
         except TransactionFailed as e:
             amount = hedge.amount_in if hedge.side == "sell" else hedge.amount_out
             return self._halt(HedgeRefusal(hedge.token, hedge.side, amount, f"reverted: {e}"))
@@ -332,6 +346,27 @@ def execute_hedge(
         gas_used=done.gas_used,
         gas_price=int(receipt.get("effectiveGasPrice", "0x0"), 16),
         tx_hash=done.tx_hash,
+        block_number=int(receipt["blockNumber"], 16),
+        block_hash=receipt["blockHash"],
+    )
+
+
+def execute_hedge_in_filler(
+    filler: UniswapXFiller, hedge: HedgeOrder, *, owner: str, gas_price: int | None = None
+) -> HedgeFill:
+    """Swap the filler's own inventory along the hedge's route with its `hedge` entry point, sent by `owner`
+    (simulated first; the output must reach the route's `min_amount_out`, the fair-value floor). Raises
+    TransactionFailed on a revert, e.g. `HedgeSlippage(amountOut, minAmountOut)`."""
+    route = hedge.route
+    done = filler.hedge(route, sender=owner, min_amount_out=route.min_amount_out, gas_price=gas_price)
+    receipt = done.receipt
+    return HedgeFill(
+        order=hedge,
+        amount_in=done.amount_in,
+        amount_out=done.amount_out,
+        gas_used=done.gas_used,
+        gas_price=int(receipt.get("effectiveGasPrice", "0x0"), 16),
+        tx_hash=receipt["transactionHash"],
         block_number=int(receipt["blockNumber"], 16),
         block_hash=receipt["blockHash"],
     )

@@ -11,6 +11,11 @@ A leg is `(kind, tokenIn, tokenOut, fee, amount, limit)` as `encode_legs` makes 
 `(token, minChange)`: the least change of the filler's balance of `token` over the fill (0: a routed fill must
 not touch inventory; -X: an inventory fill may spend at most X; token 0x0 is ETH).
 
+The owner also hedges the filler's own inventory with `hedge`: the legs of a route run on `amountIn` of the
+filler's `tokenIn` (no approval; nothing leaves the contract but what the pools take), and the call reverts
+with `HedgeSlippage(amountOut, minAmountOut)` unless the filler's balance of `tokenOut` grows by at least
+`minAmountOut`.
+
 Every transaction this wrapper sends is first simulated with eth_call, so a revert surfaces as
 `TransactionFailed` whose `reason` names the contract's error with its arguments, e.g.
 `InventoryLimit(0xC02a…, -5, 0)`, before any gas is spent.
@@ -20,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from eth_abi import decode, encode
 from eth_utils import keccak, to_checksum_address
@@ -30,7 +35,10 @@ from amm.chain import addresses as mainnet
 from amm.chain import artifacts
 from amm.chain.errors import RpcError, TransactionFailed, decode_revert
 from amm.chain.node import Contract, Node, Receipt
-from solver.routing.executor import LegResult, LegStruct
+from solver.routing.executor import LegResult, LegStruct, encode_legs
+from solver.routing.route import Route
+
+BPS = 10_000
 
 NATIVE = "0x0000000000000000000000000000000000000000"
 """The token address UniswapX (and the filler's limits) use for native ETH."""
@@ -55,6 +63,19 @@ class Fill:
     orders: int
     legs: tuple[LegResult, ...]
     receipt: Receipt
+
+
+class HedgeResult(NamedTuple):
+    """A mined `hedge`: what the filler's balance of the input fell by and of the output grew by, its gas."""
+
+    amount_in: int
+    amount_out: int
+    gas_used: int
+    receipt: Receipt
+
+    @property
+    def tx_hash(self) -> str:
+        return self.receipt["transactionHash"]
 
 
 class UniswapXFiller:
@@ -157,6 +178,47 @@ class UniswapXFiller:
             legs=legs,
             receipt=receipt,
         )
+
+    def hedge_call(
+        self, route: Route, *, slippage_bps: int | None = None, min_amount_out: int | None = None
+    ) -> bytes:
+        """Calldata of `hedge` for `route`: its legs (limits at `slippage_bps`, default the route's own) on
+        `route.max_amount_in` of the filler's input token, requiring at least `min_amount_out` of the output
+        (default: the route's output less `slippage_bps`)."""
+        bps = route.slippage_bps if slippage_bps is None else int(slippage_bps)
+        if not 0 <= bps < BPS:
+            raise ValueError(f"slippage_bps is in [0, {BPS}), got {bps}")
+        if min_amount_out is None:
+            min_amount_out = route.amount_out * (BPS - bps) // BPS
+        if min_amount_out < 0:
+            raise ValueError(f"min_amount_out cannot be negative, got {min_amount_out}")
+        legs = [tuple(leg) for leg in encode_legs(route, bps)]
+        return self.contract.interface.encode(
+            "hedge",
+            route.token_in.address,
+            route.max_amount_in,
+            legs,
+            route.token_out.address,
+            int(min_amount_out),
+        )
+
+    def hedge(
+        self,
+        route: Route,
+        *,
+        sender: str,
+        slippage_bps: int | None = None,
+        min_amount_out: int | None = None,
+        gas_price: int | None = None,
+    ) -> HedgeResult:
+        """Swap the filler's own `route.token_in` along `route`, the output staying in the filler (simulated
+        first; a revert raises TransactionFailed with the decoded error, e.g. `HedgeSlippage(out, min)`);
+        `sender` must be the owner. Returns (amount_in, amount_out, gas_used, receipt)."""
+        data = self.hedge_call(route, slippage_bps=slippage_bps, min_amount_out=min_amount_out)
+        receipt = self.send(data, sender=sender, what="UniswapXFiller.hedge", gas_price=gas_price)
+        (done,) = self.contract.events(receipt, "Hedged")
+        gas_used = int(receipt["gasUsed"], 16)
+        return HedgeResult(int(done["amountIn"]), int(done["amountOut"]), gas_used, receipt)
 
     def withdraw(self, token: str, to: str, amount: int, *, sender: str) -> Receipt:
         """Send `amount` of `token` from the filler to `to`; `sender` must be the owner."""

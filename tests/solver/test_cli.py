@@ -79,7 +79,8 @@ def test_errors_are_one_line_and_exit_2(devnet, monkeypatch, capsys, args, messa
     assert message in stderr and "\n" not in stderr and "Traceback" not in stderr
 
 
-def test_run_trades_generated_flow_and_prints_the_summary_keys(devnet: ChainSession, tmp_path) -> None:
+def test_run_trades_generated_flow_and_prints_the_summary_keys(devnet: ChainSession, chain, tmp_path) -> None:
+    """`chain` wraps the run in a snapshot: it trades on the session's node, which later tests share."""
     result = _run(devnet, "run", "--blocks", "3", "--seed", "5", "--run-dir", str(tmp_path), "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -90,7 +91,7 @@ def test_run_trades_generated_flow_and_prints_the_summary_keys(devnet: ChainSess
     assert (tmp_path / "solver.sqlite").is_file() and (tmp_path / "orders.jsonl").is_file()
 
 
-def test_run_table_names_every_decision(devnet: ChainSession, tmp_path) -> None:
+def test_run_table_names_every_decision(devnet: ChainSession, chain, tmp_path) -> None:
     result = _run(devnet, "run", "--blocks", "2", "--seed", "6", "--run-dir", str(tmp_path))
     assert result.exit_code == 0, result.output
     assert "orders seen" in result.output and "PnL" in result.output
