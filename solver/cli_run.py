@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
 from amm.cli.common import ForkBlock, ForkUrl, JsonFlag, RpcUrl, chain_from_options, err, out, print_json
@@ -22,9 +23,12 @@ from solver.decision import Decision
 from solver.flow.generator import FlowConfig, FlowGenerator
 from solver.flow.http import OrderServer
 from solver.flow.jsonl import JsonlWriter
+from solver.pricing import Pricing
 from solver.risk.kill import KillSwitch
+from solver.risk.limits import RiskState
+from solver.run_config import DEFAULT_FUNDING, HEDGE_KINDS, RunConfig, RunConfigError, load_run_config
 
-DEFAULT_FUNDING = {"WETH": 100.0, "USDC": 300_000.0, "USDT": 300_000.0, "DAI": 300_000.0, "WBTC": 5.0}
+__all__ = ["DEFAULT_FUNDING", "run_command"]
 
 
 def run_command(
@@ -63,6 +67,42 @@ def run_command(
     no_flow: Annotated[
         bool, typer.Option("--no-flow", help="No generated flow: only orders posted with --http.")
     ] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            metavar="FILE.toml",
+            help="Settings in [pricing], [risk], [hedging] and [inventory] tables; flags override them.",
+        ),
+    ] = None,
+    gamma: Annotated[
+        float | None, typer.Option("--gamma", help="Risk aversion per lot: the inventory skew's strength.")
+    ] = None,
+    min_edge_bps: Annotated[
+        float | None, typer.Option("--min-edge-bps", help="Least a fill must earn, in bp of its value.")
+    ] = None,
+    max_notional: Annotated[
+        float | None,
+        typer.Option(
+            "--max-notional", help="Largest fill in the numeraire (USDC); larger orders are skipped."
+        ),
+    ] = None,
+    max_loss: Annotated[
+        float | None,
+        typer.Option("--max-loss", help="Stop new fills once the run's PnL falls below -this (USDC)."),
+    ] = None,
+    hedge: Annotated[
+        str | None,
+        typer.Option(
+            "--hedge",
+            metavar="|".join(HEDGE_KINDS),
+            help="Hedge inventory back toward its band each block, by this rule (default: off).",
+        ),
+    ] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", metavar="FILE.png", help="Draw PnL, inventory value and WETH fair value."),
+    ] = None,
     rpc_url: RpcUrl = None,
     fork_url: ForkUrl = None,
     fork_block_number: ForkBlock = None,
@@ -83,7 +123,21 @@ def run_command(
       solver run --fork-url http://127.0.0.1:8545 --blocks 10
 
       solver run --http 8080 --no-flow --blocks 600   # then: curl -d @order.json 127.0.0.1:8080/orders
+
+      solver run --config solver.toml --hedge continuous --max-loss 500 --plot run.png
     """
+    try:
+        settings = load_run_config(
+            config,
+            {
+                "pricing": {"gamma": gamma, "min_edge_bps": min_edge_bps},
+                "risk": {"max_fill_notional": max_notional, "max_loss": max_loss},
+                "hedging": {"kind": hedge},
+            },
+        )
+    except RunConfigError as error:
+        err.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
     directory = run_dir or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
     directory.mkdir(parents=True, exist_ok=True)
     kill = KillSwitch(kill_file)
@@ -91,7 +145,8 @@ def run_command(
     with chain_from_options(rpc_url, fork_url, fork_block_number, quiet=json) as session:
         node = session.node
         owner = session.roles.users[3] if session.roles else node.accounts()[0]
-        solver = open_solver(node, str(directory), owner=owner, funding=DEFAULT_FUNDING, kill=kill)
+        solver = _open(node, directory, owner, settings, kill)
+        risk = RiskState(settings.risk, kill=kill)
         flow = None
         if not no_flow and orders_per_block > 0:
             config = FlowConfig(seed=seed, orders_per_block=orders_per_block, informed_share=informed_share)
@@ -122,6 +177,7 @@ def run_command(
                         recorder.write(generated.incoming)
                         solver.submit(generated.incoming)
                     report = solver.step()
+                    _check_loss(solver, risk, kill)
                     if live is not None:
                         _rows(table, report, solver)
                         live.refresh()
@@ -136,10 +192,43 @@ def run_command(
         result["blocks"] = blocks
         result["seconds"] = round(time.perf_counter() - started, 1)
         result["killed"] = kill.tripped
+        result["config"] = settings.to_dict()
+        if plot is not None:
+            from solver.plot import plot_run  # noqa: PLC0415 - matplotlib loads only when plotting
+
+            plot_run(solver.ledger, plot, token=solver.universe.token("WETH").address)
+            result["plot"] = str(plot)
     if json:
         print_json(jsonlib.loads(jsonlib.dumps(result, default=str)))
         return
     _summary(result)
+
+
+def _open(node, directory: Path, owner: str, settings: RunConfig, kill: KillSwitch):
+    """A Solver with the run's funding, limits, hedging rule and pricing."""
+    solver = open_solver(
+        node,
+        str(directory),
+        owner=owner,
+        funding=settings.inventory.funding,
+        band_share=settings.inventory.band_share,
+        limits=settings.decision_limits(),
+        kill=kill,
+        hedge_rule=settings.hedging,
+        max_hedge_slippage_bps=settings.risk.max_hedge_slippage_bps,
+    )
+    # open_solver prices with the default config; the run's own replaces it before the first step.
+    solver.pricing = Pricing.from_config(settings.pricing, tokens=solver.universe.tokens.values())
+    return solver
+
+
+def _check_loss(solver, risk: RiskState, kill: KillSwitch) -> None:
+    """Max loss per run: once the PnL total falls to -max_loss, trip the kill switch (no new fills)."""
+    if solver.pnl is None or risk.limits.max_loss is None:
+        return
+    halted = risk.update_pnl(solver.pnl.total)
+    if halted is not None:
+        kill.trip(halted)  # "max_loss: PnL -x breached the limit of -y"
 
 
 def _posted(server: OrderServer, node) -> list:
@@ -198,4 +287,8 @@ def _summary(result: dict) -> None:
         f"Sharpe {sharpe:,.2f}" if sharpe is not None else "Sharpe n/a",
         f"max drawdown {float(result['max_drawdown']['absolute']):,.2f}",
     )
+    if result["killed"]:
+        out.print(f"stopped: {result['killed']}", markup=False)
+    if "plot" in result:
+        out.print(f"plot in {result['plot']}", markup=False)
     out.print(f"ledger and recorded flow in {result['run_dir']}")

@@ -9,7 +9,10 @@ back toward its bands (the filler swaps its own tokens) and books each hedge; th
 fair value for the PnL path. A token whose hedge could not be done halts the side that would add to it: such
 orders are skipped with `risk_limit:hedge_halted` until a hedge executes or flow brings it back in band.
 The chain is the source of truth for balances; the ledger is the source of truth for order status, so a new
-`Solver` on the same run directory resumes where the last one stopped.
+`Solver` on the same run directory resumes where the last one stopped: `open_solver` reuses the run's filler
+(no second deployment or funding), and on start and at the beginning of every step `reconcile` settles the
+orders a crash or a reorg left pending and drops the fills a reorg took out (`solver.reconcile`), booking
+both in the PnL so the chain's balances and the attribution keep agreeing.
 """
 
 from __future__ import annotations
@@ -25,12 +28,13 @@ from solver.accounting.inventory import Inventory, TokenPolicy
 from solver.accounting.ledger import Ledger
 from solver.accounting.metrics import summary
 from solver.accounting.pnl import BlockPnl, PnlTracker
-from solver.accounting.records import FillRecord, HedgeRecord, Status
+from solver.accounting.records import Dropped, FillRecord, HedgeRecord, LedgerError, Status
 from solver.decision import Decision, RiskLimits, decide
 from solver.decision.types import SKIP
 from solver.flow.incoming import IncomingOrder, receive
 from solver.intents.uniswapx import Order, ResolvedOrder, check_many
 from solver.pricing import Pricing
+from solver.reconcile import Reconciled, Reconciler, fingerprint
 from solver.risk.hedging import HedgeFill, Hedger, HedgeRefusal, HedgeRule
 from solver.risk.kill import KillSwitch
 from solver.risk.limits import RISK_LIMIT
@@ -54,6 +58,7 @@ class StepReport:
     failed: tuple[tuple[str, str], ...]  # (order hash, reason)
     pnl: BlockPnl | None
     hedges: tuple[HedgeFill | HedgeRefusal, ...] = ()  # hedges executed, and those refused or reverted
+    reconciled: Reconciled | None = None  # what the reconciliation at the start of the step found
 
 
 @dataclass
@@ -74,14 +79,55 @@ class Solver:
     slippage_bps: int = 50
     pnl: PnlTracker | None = None
     hedger: Hedger | None = None  # None: no hedging
+    reorg_depth: int = 64  # how many blocks back the fills' block hashes are checked each step
     _orders: dict[str, tuple[Order, bytes]] = field(default_factory=dict)
+    _unbooked: list[Reconciled] = field(default_factory=list)  # reconciled, not yet in the PnL
+    _last_mark: int | None = None
 
     def __post_init__(self) -> None:
         if self.pnl is None:
             decimals = {t.address: t.decimals for t in self.inventory.tokens}
             gas_token = self.universe.token("WETH").address
             self.pnl = PnlTracker.resume(self.ledger, decimals, gas_token)
+        marks = self.ledger.marks()
+        self._last_mark = marks[-1].block if marks else None
+        self._book_unmarked()
+        self.reconcile()
         self._reload_open_orders()
+
+    # -- faults -------------------------------------------------------------------------------------------
+    def _book_unmarked(self) -> None:
+        """After a crash mid-step: fills and hedges the ledger recorded after its last PnL mark, and that have
+        no PnL line, are booked at the next mark (the chain's balances already hold them)."""
+        since = None if self._last_mark is None else self._last_mark + 1
+        fills = [f for f in self.ledger.fills(since_block=since) if not self._booked(f.tx_hash)]
+        hedges = [
+            h
+            for h in self.ledger.hedges()
+            if h.status == "mined"
+            and (since is None or h.block_number >= since)
+            and not self._booked(h.tx_hash)
+        ]
+        if fills or hedges:
+            self._unbooked.append(Reconciled(fills=tuple(fills), hedges=tuple(hedges)))
+
+    def _booked(self, tx_hash: str | None) -> bool:
+        return bool(tx_hash) and any(self.ledger.pnl_attribution(tx_hash=tx_hash).values())
+
+    def reconcile(self) -> Reconciled:
+        """Check the chain against the ledger: fills of the last `reorg_depth` blocks whose block is gone are
+        dropped, and every order left `sending`, `sent` or `dropped` is settled (filled, reverted, released to
+        be decided afresh, or left waiting on a transaction in flight). Runs on start and at the start of
+        every `step`; what it finds is booked in the PnL at the next mark."""
+        found = Reconciler(self.node, self.ledger, self.filler.address, self.owner, self.reorg_depth).run()
+        if found.changed:
+            self._unbooked.append(found)
+        closed = (*found.dropped.order_hashes, *found.filled, *(h for h, _ in found.reverted), *found.spent)
+        for h in closed:  # not open until reconciled (dropped), or never again
+            self._orders.pop(h, None)
+        if found.released:
+            self._reload_open_orders()
+        return found
 
     # -- flow ---------------------------------------------------------------------------------------------
     def submit(self, incoming: IncomingOrder) -> Status:
@@ -128,7 +174,9 @@ class Solver:
 
     # -- one block ----------------------------------------------------------------------------------------
     def step(self) -> StepReport:
-        """Decide and settle every open order for the next block, then mark the book."""
+        """Reconcile with the chain, decide and settle every open order for the next block, then mark the
+        book."""
+        reconciled = self.reconcile()
         pending = self.node.block("pending")
         block, timestamp = int(pending["number"], 16), int(pending["timestamp"], 16)
         self.universe.refresh(self.node)
@@ -179,7 +227,7 @@ class Solver:
         records = [h.record() for h in hedges if isinstance(h, HedgeFill)]
         mark = self._mark([self._fill_record(f) for f in fills], records, mined=bool(fills or records))
         return StepReport(
-            block, timestamp, tuple(decisions), tuple(fills), tuple(failed), mark, tuple(hedges)
+            block, timestamp, tuple(decisions), tuple(fills), tuple(failed), mark, tuple(hedges), reconciled
         )
 
     # -- hedging ---------------------------------------------------------------------------------------------
@@ -225,9 +273,10 @@ class Solver:
 
     def _settle(self, decision: Decision) -> FillResult | str:
         """Ledger first, then the transaction: a crash in between leaves the orders `sending`, never lost."""
-        fingerprint = f"{self.filler.address}:{','.join(decision.hashes)}:{int(time.time())}"
+        mode = decision.plan.mode if decision.plan is not None else "inventory"
+        stamp = fingerprint(self.filler.address, mode, decision.hashes, int(time.time()))
         for h in decision.hashes:
-            self.ledger.mark_sending(h, fingerprint)
+            self.ledger.mark_sending(h, stamp)
         signed = [self._orders[h] for h in decision.hashes]
         try:
             result = fill(signed, decision.plan, filler=self.filler, sender=self.owner)
@@ -236,7 +285,7 @@ class Solver:
             mined = isinstance(failure, TransactionFailed) and failure.tx_hash.startswith("0x")
             for h in decision.hashes:
                 if mined:  # reverted on chain: final, never retried blindly
-                    self.ledger.mark_reverted(h, reason)
+                    self.ledger.mark_reverted(h, reason, failure.tx_hash)
                     self._orders.pop(h, None)
                 else:  # refused before sending (a simulation on state an earlier fill moved): decide again
                     self.ledger.release(h, f"not sent: {reason}")
@@ -262,14 +311,31 @@ class Solver:
     def _mark(
         self, fills: list[FillRecord], hedges: list[HedgeRecord] | None = None, *, mined: bool | None = None
     ) -> BlockPnl | None:
-        """Mark the book at the latest block (mining one if this step sent nothing: one mark per block)."""
+        """Mark the book at the latest block (mining one if this step sent nothing: one mark per block), with
+        what reconciliation found since the last mark: fills and hedges found mined, and what a reorg dropped.
+        After an `anvil_rollback` the head may sit below the last mark: blocks are mined up past it (a real
+        reorg never shortens the chain)."""
         if not (fills if mined is None else mined):
             self.node.mine()
         self.inventory.refresh()
+        block = self.inventory.block or self.node.block_number()
+        if self._last_mark is not None and block <= self._last_mark:
+            self.node.mine(self._last_mark - block + 1)
+            self.inventory.refresh()
+            block = self.inventory.block or self.node.block_number()
         fair = {t.address: self.pricing.fair_value.price(t) for t in self.inventory.tokens}
         assert self.pnl is not None
-        block = self.inventory.block or self.node.block_number()
-        return self.pnl.step(block, self.inventory.balances, fair, fills, hedges=hedges or ())
+        found, self._unbooked = self._unbooked, []
+        fills = [*(f for r in found for f in r.fills), *fills]
+        hedges = [*(h for r in found for h in r.hedges), *(hedges or ())]
+        dropped = Dropped(
+            tuple(h for r in found for h in r.dropped.order_hashes),
+            tuple(f for r in found for f in r.dropped.fills),
+            tuple(h for r in found for h in r.dropped.hedges),
+        )
+        result = self.pnl.step(block, self.inventory.balances, fair, fills, hedges=hedges, dropped=dropped)
+        self._last_mark = block
+        return result
 
     # -- results --------------------------------------------------------------------------------------------
     def summary(self, *, block_time_seconds: float = 12.0) -> dict:
@@ -289,21 +355,63 @@ def open_solver(
     kill: KillSwitch | None = None,
     hedge_rule: HedgeRule | None = None,
     max_hedge_slippage_bps: float | None = None,
+    resume: bool = True,
 ) -> Solver:
     """A Solver on an anvil chain (built-in or fork): deploy a filler owned by `owner`, give it `funding`
     (whole tokens by symbol, written with anvil's storage cheat; on a live node the owner funds it), hold
     each at that target with a band of `band_share` of it and a hard limit of three times it, and open the
     run's ledger in `run_dir`. With `hedge_rule`, the solver hedges the filler's inventory back toward its
     bands at the end of every step, against USDC, refusing hedges beyond `max_hedge_slippage_bps` of fair
-    value (default: `limits.max_hedge_slippage_bps`, else 50)."""
+    value (default: `limits.max_hedge_slippage_bps`, else 50).
+
+    With `resume` (the default) and a ledger in `run_dir` that already holds a run, that run's filler, owner,
+    tokens and policies are reused as its `start_run` recorded them (`funding` and `band_share` are then
+    ignored): nothing is deployed or funded again, and the new Solver reconciles the ledger with the chain
+    before its first step. Raises LedgerError when the recorded filler is not on this chain (a fresh chain:
+    use a new run directory) or `owner` is not its owner. Every open records a run in the ledger."""
     universe = Universe.discover(node)
-    filler = UniswapXFiller.deploy(node, owner)
-    tokens = tuple(universe.token(symbol) for symbol in funding)
-    policies: dict[str, TokenPolicy] = {}
-    for token in tokens:
-        target = int(funding[token.symbol] * 10**token.decimals)
-        deal(node, token.address, filler.address, target)
-        policies[token.address] = TokenPolicy(target, int(target * band_share), 3 * target)
+    ledger = Ledger.open(run_dir)
+    previous = _last_run(ledger) if resume else None
+    if previous is not None:
+        params = previous["params"]
+        filler = UniswapXFiller(node, params["filler"])
+        if params.get("chain_id") not in (None, node.chain_id) or not node.code(filler.address):
+            ledger.close()
+            raise LedgerError(
+                f"run {previous['id']} in {run_dir} used filler {filler.address} on chain"
+                f" {params.get('chain_id')}, which is not on this chain: use a new run directory"
+            )
+        if str(params["owner"]).lower() != owner.lower():
+            ledger.close()
+            raise LedgerError(f"run {previous['id']} in {run_dir} is owned by {params['owner']}, not {owner}")
+        owner = params["owner"]
+        tokens = tuple(universe.token(symbol) for symbol in params["tokens"])
+        policies = {
+            address: TokenPolicy(int(p[0]), int(p[1]), None if p[2] is None else int(p[2]))
+            for address, p in params["policies"].items()
+        }
+    else:
+        filler = UniswapXFiller.deploy(node, owner)
+        tokens = tuple(universe.token(symbol) for symbol in funding)
+        policies = {}
+        for token in tokens:
+            target = int(funding[token.symbol] * 10**token.decimals)
+            deal(node, token.address, filler.address, target)
+            policies[token.address] = TokenPolicy(target, int(target * band_share), 3 * target)
+    ledger.start_run(
+        {
+            "filler": filler.address,
+            "owner": owner,
+            "chain_id": node.chain_id,
+            "tokens": [t.symbol for t in tokens],
+            "funding": {t.symbol: str(policies[t.address].target) for t in tokens},  # raw units
+            "policies": {
+                a: [str(p.target), str(p.band), None if p.hard_limit is None else str(p.hard_limit)]
+                for a, p in policies.items()
+            },
+            "resumed_from": None if previous is None else previous["id"],
+        }
+    )
     pricing = Pricing.from_config(tokens=universe.tokens.values())
     inventory = Inventory(node, filler.address, tokens, policies)
     hedger = None
@@ -315,7 +423,7 @@ def open_solver(
         node,
         filler,
         owner,
-        Ledger.open(run_dir),
+        ledger,
         universe,
         pricing,
         inventory,
@@ -324,6 +432,14 @@ def open_solver(
         kill,
         hedger=hedger,
     )
+
+
+def _last_run(ledger: Ledger) -> dict | None:
+    """The latest run recorded with a filler (a run dir written by `open_solver`), or None."""
+    for run in reversed(ledger.runs()):
+        if isinstance(run["params"], dict) and run["params"].get("filler"):
+            return run
+    return None
 
 
 def _retryable(reason: str | None) -> bool:

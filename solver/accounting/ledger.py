@@ -238,7 +238,8 @@ class Ledger:
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO fills (tx_hash, block_number, block_hash, gas_used, gas_price, mode, flows)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tx_hash, block_hash) DO NOTHING",
+                # the same transaction in the same block again (a reorg undone): the dropped row is live again
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tx_hash, block_hash) DO UPDATE SET dropped = 0",
                 (
                     tx_hash,
                     fill.block_number,

@@ -182,3 +182,68 @@ def test_run_takes_a_posted_order_and_stops_on_post_kill(
     assert data["orders_seen"] == 1 and data["killed"] == "http"
     recorded = (tmp_path / "orders.jsonl").read_text().splitlines()
     assert len(recorded) == 1 and json.loads(recorded[0])["source"] == "http"
+
+
+# -- one config, --plot --------------------------------------------------------------------------
+def test_run_with_a_config_skips_orders_above_its_max_notional(devnet: ChainSession, chain, tmp_path) -> None:
+    """`[risk] max_notional` tiny: every order is above it, so none fills and each is skipped `risk_limit`;
+    `--json` prints the effective config, the flags over the file."""
+    config = tmp_path / "solver.toml"
+    config.write_text("[pricing]\ngamma = 0.2\nmin_edge_bps = 3\n\n[risk]\nmax_notional = 0.01\n")
+    run_dir = tmp_path / "run"
+    args = ("run", "--config", str(config), "--min-edge-bps", "2", "--hedge", "continuous")
+    result = _run(devnet, *args, "--blocks", "2", "--seed", "5", "--run-dir", str(run_dir), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["orders_seen"] > 0 and data["filled"] == 0
+    assert sum(n for reason, n in data["skipped"].items() if reason.startswith("risk_limit")) > 0
+    effective = data["config"]
+    assert effective["pricing"]["gamma"] == 0.2 and effective["pricing"]["min_edge_bps"] == 2.0
+    assert effective["risk"]["max_fill_notional"] == 0.01 and effective["risk"]["max_loss"] is None
+    assert effective["hedging"]["kind"] == "continuous"
+    assert effective["inventory"]["funding"] == cli_run.DEFAULT_FUNDING
+
+
+def test_run_json_prints_the_default_config(devnet: ChainSession, chain, tmp_path) -> None:
+    result = _run(
+        devnet, "run", "--blocks", "1", "--orders-per-block", "0", "--run-dir", str(tmp_path), "--json"
+    )
+    assert result.exit_code == 0, result.output
+    config = json.loads(result.stdout)["config"]
+    assert set(config) == {"pricing", "risk", "hedging", "inventory"}
+    assert config["hedging"] == {"kind": "off"} and config["pricing"]["gamma"] == 0.1
+
+
+def test_run_plot_writes_a_png(devnet: ChainSession, chain, tmp_path) -> None:
+    picture = tmp_path / "out" / "run.png"
+    args = ("run", "--blocks", "3", "--seed", "5", "--run-dir", str(tmp_path / "run"), "--plot", str(picture))
+    result = _run(devnet, *args)
+    assert result.exit_code == 0, result.output
+    data = picture.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 20_000
+    assert "plot in" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "text", "message"),
+    [
+        ([], "[risk]\nmax_loss = -1\n", "risk setting max_loss must be positive"),
+        ([], "[pricing\n", "is not valid TOML"),
+        (["--hedge", "sometimes"], "", "hedge setting kind is one of threshold, continuous, off"),
+        (["--gamma", "0"], "", "pricing setting gamma must be positive"),
+        (["--max-notional", "-5"], "", "risk setting max_fill_notional must be positive"),
+    ],
+)
+def test_run_config_errors_are_one_line_and_exit_2(tmp_path, args, text, message) -> None:
+    """Checked before any chain starts: no node needed."""
+    config = tmp_path / "solver.toml"
+    config.write_text(text)
+    result = runner.invoke(cli.app, ["run", "--config", str(config), *args, "--run-dir", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    stderr = result.stderr.strip()
+    assert message in stderr and "\n" not in stderr and "Traceback" not in stderr
+
+
+def test_run_config_missing_file_exits_2(tmp_path) -> None:
+    result = runner.invoke(cli.app, ["run", "--config", str(tmp_path / "nope.toml")])
+    assert result.exit_code == 2 and "cannot read config" in result.stderr
