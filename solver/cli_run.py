@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from amm.cli.common import ForkBlock, ForkUrl, JsonFlag, RpcUrl, chain_from_options, err, out, print_json
+from solver.cli_backtest import RunRecording
 from solver.core import StepReport, open_solver
 from solver.decision import Decision
 from solver.flow.generator import FlowConfig, FlowGenerator
@@ -161,6 +162,9 @@ def run_command(
                 highlight=False,
                 soft_wrap=True,
             )
+        recording = RunRecording(directory)  # what `solver backtest` replays
+        limits = settings.decision_limits()
+        recording.start(solver, pricing=settings.pricing, limits=limits, slippage_bps=solver.slippage_bps)
         table = _table()
         started = time.perf_counter()
         live = None if json else Live(table, console=err, auto_refresh=False, redirect_stdout=False)
@@ -176,7 +180,9 @@ def run_command(
                     for generated in flow.step() if flow is not None else ():
                         recorder.write(generated.incoming)
                         solver.submit(generated.incoming)
+                    recording.before_step(solver)
                     report = solver.step()
+                    recording.after_step(solver, report)
                     _check_loss(solver, risk, kill)
                     if live is not None:
                         _rows(table, report, solver)
@@ -186,6 +192,7 @@ def run_command(
                     recorder.write(incoming)
                     solver.submit(incoming)
         kill.close()
+        recording.close()
         result = solver.summary()
         result["run_dir"] = str(directory)
         result["chain"] = session.description
