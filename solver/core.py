@@ -81,8 +81,15 @@ class Solver:
     hedger: Hedger | None = None  # None: no hedging
     reorg_depth: int = 64  # how many blocks back the fills' block hashes are checked each step
     _orders: dict[str, tuple[Order, bytes]] = field(default_factory=dict)
+    _router: Router | None = None  # one per run: its caches follow the universe's version
     _unbooked: list[Reconciled] = field(default_factory=list)  # reconciled, not yet in the PnL
     _last_mark: int | None = None
+
+    def _router_for_universe(self) -> Router:
+        """The run's Router, rebuilt only if the universe object was replaced (a refresh keeps it)."""
+        if self._router is None or self._router.universe is not self.universe:
+            self._router = Router(self.universe)
+        return self._router
 
     def __post_init__(self) -> None:
         if self.pnl is None:
@@ -204,7 +211,7 @@ class Solver:
             decisions += decide(
                 resolved,
                 pricing=self.pricing,
-                router=Router(self.universe),
+                router=self._router_for_universe(),
                 inventory_balances=self.inventory.balances,
                 policies=self.policies,
                 gas_price_wei=gas_price,
