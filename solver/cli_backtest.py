@@ -60,6 +60,8 @@ class RunRecording:
             "policies": {t: asdict(p) for t, p in (solver.policies or {}).items()},
             "pricing": _jsonable(asdict(pricing)),
             "max_notional_per_fill": getattr(limits, "max_notional_per_fill", None),
+            "max_inventory": {t: str(v) for t, v in getattr(limits, "max_inventory", {}).items()},
+            "max_inventory_value": dict(getattr(limits, "max_inventory_value", {})),
             "slippage_bps": slippage_bps,
         }
         (self.directory / START).write_text(jsonlib.dumps(start, indent=1) + "\n", encoding="utf-8")
@@ -168,7 +170,6 @@ def load_inputs(directory: Path) -> dict[str, Any]:
         for mined in step.get("mined", ()):
             mined_times[int(mined["block"])] = int(mined["timestamp"])
             base_fees[int(mined["block"])] = int(mined["base_fee"])
-    limit = start.get("max_notional_per_fill")
     return {
         "orders": orders,
         "bad_lines": len(bad),
@@ -182,7 +183,11 @@ def load_inputs(directory: Path) -> dict[str, Any]:
             "filler": start["filler"],
             "mined_times": mined_times,
             "pricing_config": pricing_config,
-            "limits": RiskLimits(max_notional_per_fill=limit) if limit is not None else None,
+            "limits": RiskLimits(
+                max_notional_per_fill=start.get("max_notional_per_fill"),
+                max_inventory={t: int(v) for t, v in start.get("max_inventory", {}).items()},
+                max_inventory_value={t: float(v) for t, v in start.get("max_inventory_value", {}).items()},
+            ),
             "slippage_bps": int(start.get("slippage_bps", 50)),
         },
     }

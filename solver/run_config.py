@@ -51,8 +51,6 @@ KNOWN_SYMBOLS = ("WETH", "USDC", "USDT", "DAI", "WBTC")  # the tokens `Universe.
 HEDGE_KINDS = (*RULES, "off")
 TABLES = ("pricing", "risk", "hedging", "inventory")
 RISK_ALIASES = {"max_notional": "max_fill_notional"}
-# RiskLimits settings the `solver run` loop cannot enforce yet: refused rather than silently ignored.
-UNENFORCED_RISK = ("max_inventory", "max_inventory_value")
 
 
 class RunConfigError(ValueError):
@@ -94,8 +92,12 @@ class RunConfig:
     inventory: InventoryConfig = field(default_factory=InventoryConfig)
 
     def decision_limits(self) -> DecisionLimits:
-        """The limits the decision stage enforces per order (`max_notional_per_fill`)."""
-        return DecisionLimits(max_notional_per_fill=self.risk.max_fill_notional)
+        """The limits the decision stage enforces per order: notional per fill and max inventory."""
+        return DecisionLimits(
+            max_notional_per_fill=self.risk.max_fill_notional,
+            max_inventory=dict(self.risk.max_inventory),
+            max_inventory_value=dict(self.risk.max_inventory_value),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The effective config, JSON-ready, tables as in the file (`hedging.kind` is "off" for none)."""
@@ -128,9 +130,6 @@ def load_run_config(
         hedging = _hedging({**tables.get("hedging", {}), **_given(flags["hedging"])})
     except (PricingConfigError, RiskConfigError) as e:
         raise RunConfigError(str(e)) from None
-    for name in UNENFORCED_RISK:
-        if getattr(risk, name):
-            raise RunConfigError(f"risk setting {name} is not enforced by `solver run` yet: remove it")
     inventory = _inventory({**tables.get("inventory", {}), **_given(flags["inventory"])})
     return RunConfig(pricing, risk, hedging, inventory)
 

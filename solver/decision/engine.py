@@ -18,9 +18,11 @@ otherwise the order is skipped with the first reason that applies:
   `below_limit` (routing works but its floor stays below the outputs, and inventory cannot make up the rest),
   `no_inventory` (inventory short and no route at all).
 
-Hard limits (TokenPolicy.hard_limit) block an option whose worst-case balance after the fill exceeds the
-limit; routing the whole input keeps none of it, so an order whose input would break the limit from
-inventory is routed when routing pays, and skipped `risk_limit` when nothing else is allowed.
+Hard limits (TokenPolicy.hard_limit) and the run's max inventory (`RiskLimits.max_inventory` in raw units,
+`max_inventory_value` in the numeraire at this block's fair value) block an option whose worst-case balance
+after the fill exceeds the lower of them; routing the whole input keeps none of it, so an order whose input
+would break the limit from inventory is routed when routing pays, and skipped `risk_limit` when nothing else
+is allowed.
 
 Coincidence of wants: before single orders, opposite orders through the same reactor (A sells X for Y, B sells
 Y for X) are paired, in arrival order, when each is worth filling from inventory on its own edge (B priced at
@@ -35,7 +37,7 @@ their slippage floor), so two orders never spend the same inventory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from fractions import Fraction
 
 from solver.accounting.inventory import TokenPolicy
@@ -59,19 +61,27 @@ from solver.decision.types import (
 )
 from solver.intents.uniswapx import Rejection, ResolvedOrder
 from solver.pricing import OrderTerms, PriceError, Quoter
+from solver.pricing.fair_value import FairValue
 from solver.routing.errors import RoutingError
 from solver.routing.route import Route
 from solver.routing.router import Router
 from solver.settlement.uniswapx import FillPlan
 
 BPS = 10_000
+ANY_TOKEN = "*"  # in max_inventory_value: every token not named, except the numeraire
 Rejections = Mapping[str, Sequence[Rejection]] | Sequence[Sequence[Rejection]]
 
 
 class Book:
     """A working copy of the filler's balances and policies, keyed by lower-case token address."""
 
-    def __init__(self, balances: Mapping[str, int], policies: Mapping[str, TokenPolicy] | None) -> None:
+    def __init__(
+        self,
+        balances: Mapping[str, int],
+        policies: Mapping[str, TokenPolicy] | None,
+        caps: Callable[[str], int | None] | None = None,
+    ) -> None:
+        self.caps = caps  # the run's max inventory per token (raw units), beside the policies' hard limits
         self.balances: dict[str, int] = {}
         for token, amount in balances.items():
             if not isinstance(amount, int) or isinstance(amount, bool):
@@ -92,13 +102,19 @@ class Book:
         """Whether `changes` would spend more of some token than is held."""
         return any(self.balance(t) + c < 0 for t, c in changes.items() if c < 0)
 
-    def breaches(self, changes: Mapping[str, int]) -> bool:
-        """Whether `changes` would push some token above its hard limit."""
+    def breaches(self, changes: Mapping[str, int]) -> str | None:
+        """Why `changes` would push some token above its hard limit or the run's max inventory, or None."""
         for token, change in changes.items():
+            if change <= 0:
+                continue
+            after = self.balance(token) + change
             limit = self.policy(token).hard_limit
-            if change > 0 and limit is not None and self.balance(token) + change > limit:
-                return True
-        return False
+            if limit is not None and after > limit:
+                return f"{token} would reach {after}, above its hard limit {limit}"
+            cap = self.caps(token) if self.caps is not None else None
+            if cap is not None and after > cap:
+                return f"{token} would reach {after}, above its max inventory {cap}"
+        return None
 
     def apply(self, changes: Mapping[str, int]) -> None:
         for token, change in changes.items():
@@ -135,7 +151,7 @@ def decide(
         fill_gas_units,
         tuple(Fraction(f).limit_denominator(BPS) for f in split_fractions),
     )
-    book = Book(inventory_balances, policies)
+    book = Book(inventory_balances, policies, ctx.inventory_cap)
     decided: dict[int, Decision] = {}
     candidates: list[int] = []
     for i, order in enumerate(orders):
@@ -179,9 +195,18 @@ class _Context:
         self.slippage_bps = slippage_bps
         self.fill_gas_units = fill_gas_units
         self.fractions = tuple(f for f in fractions if 0 < f < 1)
+        self._caps: dict[str, int | None] = {}
 
     def value(self, token: str, amount: int) -> float:
         return self.pricing.fair_value.value(token, amount)
+
+    def inventory_cap(self, token: str) -> int | None:
+        """The most of `token` (raw units) the run's limits allow held this block: the raw cap, and the value
+        cap at fair value (floored), whichever is lower; None when neither applies."""
+        key = token.lower()
+        if key not in self._caps:
+            self._caps[key] = _cap(self.limits, self.pricing.fair_value, token)
+        return self._caps[key]
 
     def gas(self, units: int) -> float:
         """Numeraire cost of `units` gas at the block's gas price, ETH at the gas token's fair value."""
@@ -196,6 +221,30 @@ class _Context:
         return self.router.route(
             token_in, token_out, amount, gas_price_wei=self.gas_price_wei, slippage_bps=self.slippage_bps
         )
+
+
+def _cap(limits: RiskLimits, fair: FairValue, token: str) -> int | None:
+    raw_caps: Mapping[str, int] = getattr(limits, "max_inventory", None) or {}
+    value_caps: Mapping[str, float] = getattr(limits, "max_inventory_value", None) or {}
+    if not raw_caps and not value_caps:
+        return None
+    try:
+        symbol = fair.symbol(token)
+    except PriceError:
+        symbol = None
+    names = {token.lower(), (symbol or "").lower()}
+    caps = [int(v) for k, v in raw_caps.items() if k.lower() in names]
+    value = next((v for k, v in value_caps.items() if k.lower() in names), None)
+    if value is None and symbol is not None and symbol.lower() != fair.numeraire.lower():
+        value = value_caps.get(ANY_TOKEN)
+    if value is not None:
+        try:  # a token without a fair value cannot be held against a value cap
+            price = fair.price(token) / 10 ** fair.token(token).decimals
+        except PriceError:
+            caps.append(0)
+        else:
+            caps.append(int(value / price) if price > 0 else 0)
+    return min(caps) if caps else None
 
 
 def _rejections_of(rejections: Rejections | None, i: int, order: ResolvedOrder) -> Sequence[Rejection]:
@@ -285,8 +334,8 @@ def _decide_one(ctx: _Context, book: Book, order: ResolvedOrder) -> tuple[Decisi
     def consider(option: Option) -> None:
         if book.short(option.changes):
             blocked.setdefault("short", f"inventory short of {token_out} for the {option.action} fill")
-        elif book.breaches(option.changes):
-            blocked.setdefault("hard_limit", f"the {option.action} fill would break a hard inventory limit")
+        elif breach := book.breaches(option.changes):
+            blocked.setdefault("hard_limit", f"the {option.action} fill would break a limit: {breach}")
         else:
             options.append(option)
 
@@ -373,7 +422,7 @@ def _batch(
     ctx: _Context, book: Book, a: ResolvedOrder, b: ResolvedOrder
 ) -> tuple[Decision | None, dict[str, int]]:
     options: list[Option] = []
-    after = Book(book.balances, book.policies)
+    after = Book(book.balances, book.policies, book.caps)
     for order in (a, b):
         token_out, _ = _single_output(order)  # type: ignore[misc]
         token_in = order.input.token

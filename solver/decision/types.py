@@ -38,6 +38,10 @@ class RiskLimits:
     Minimal on purpose: `solver.risk` owns the full set and may hand in its own object with these fields."""
 
     max_notional_per_fill: float | None = None  # numeraire, at fair value, per order
+    # Max inventory per token (symbol or address): raw units, and numeraire value at fair value (the key "*"
+    # covers every token not named except the numeraire). The engine turns both into a raw cap each block.
+    max_inventory: Mapping[str, int] = field(default_factory=dict)
+    max_inventory_value: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from amm.chain import addresses as mainnet
 from amm.chain.session import ChainSession
 from amm.cli import common
 from solver import cli, cli_run
+from solver.accounting.ledger import Ledger
 from solver.flow.http import OrderServer
 from solver.intents.uniswapx import DutchInput, DutchOutput, ExclusiveDutchOrder, OrderInfo
 
@@ -202,6 +203,40 @@ def test_run_with_a_config_skips_orders_above_its_max_notional(devnet: ChainSess
     assert effective["risk"]["max_fill_notional"] == 0.01 and effective["risk"]["max_loss"] is None
     assert effective["hedging"]["kind"] == "continuous"
     assert effective["inventory"]["funding"] == cli_run.DEFAULT_FUNDING
+
+
+def test_run_with_a_max_inventory_value_never_adds_to_a_capped_token(
+    devnet: ChainSession, chain, tmp_path
+) -> None:
+    """`[risk.max_inventory_value] "*" = 1`: every token but USDC is already held above $1, so no fill may
+    bring more of one in (routing still may fill, keeping none of it); the ledger's fills prove it."""
+    config = tmp_path / "solver.toml"
+    config.write_text('[risk.max_inventory_value]\n"*" = 1\n')
+    run_dir = tmp_path / "run"
+    args = (
+        "run",
+        "--config",
+        str(config),
+        "--blocks",
+        "4",
+        "--seed",
+        "5",
+        "--run-dir",
+        str(run_dir),
+        "--json",
+    )
+    result = _run(devnet, *args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["config"]["risk"]["max_inventory_value"] == {"*": 1.0}
+    assert data["skipped"].get("risk_limit", 0) > 0 and data["filled"] > 0, data
+    ledger = Ledger.open(str(run_dir))
+    try:
+        for fill in ledger.fills():
+            for token, amount in fill.flows.items():
+                assert amount <= 0 or token.lower() == mainnet.USDC.lower(), (fill.mode, token, amount)
+    finally:
+        ledger.close()
 
 
 def test_run_json_prints_the_default_config(devnet: ChainSession, chain, tmp_path) -> None:

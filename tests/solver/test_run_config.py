@@ -28,6 +28,12 @@ max_notional = 25000
 max_loss = 1000
 max_hedge_slippage_bps = 30
 
+[risk.max_inventory]
+WBTC = 500000000
+
+[risk.max_inventory_value]
+"*" = 2000000
+
 [hedging]
 kind = "continuous"
 fraction = 0.5
@@ -65,7 +71,9 @@ def test_file_then_flags(tmp_path: Path) -> None:
     assert config.risk.max_hedge_slippage_bps == 30
     assert config.hedging == HedgeRule(kind="continuous", fraction=0.5)
     assert config.inventory.funding == {"WETH": 10, "USDC": 50_000} and config.inventory.band_share == 0.25
-    assert config.decision_limits().max_notional_per_fill == 25_000
+    limits = config.decision_limits()
+    assert limits.max_notional_per_fill == 25_000
+    assert limits.max_inventory == {"WBTC": 5 * 10**8} and limits.max_inventory_value == {"*": 2e6}
 
     flags = {
         "pricing": {"gamma": 0.05, "min-edge-bps": None},  # None: flag not given, the file stands
@@ -104,7 +112,7 @@ def test_effective_config_round_trips_through_its_dict(tmp_path: Path) -> None:
         ("[risk]\nmax_loss = 0\n", "risk setting max_loss must be positive"),
         ('[risk]\nmax_notional = "x"\n', "risk setting max_fill_notional: 'x' is not a number"),
         ("[risk]\nmax_notional = 1\nmax_fill_notional = 2\n", "given twice"),
-        ("[risk.max_inventory]\nWETH = 1\n", "max_inventory is not enforced"),
+        ("[risk.max_inventory]\nWETH = 1.5\n", "max_inventory.WETH: 1.5 is not a whole number"),
         ('[hedging]\nkind = "sometimes"\n', "hedge setting kind is one of threshold, continuous, off"),
         ("[hedging]\nfraction = 2\n", "hedge setting fraction is in (0, 1]"),
         ("[inventory]\nband_share = 3\n", "inventory setting band_share is in [0, 2]"),

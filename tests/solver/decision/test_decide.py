@@ -195,6 +195,43 @@ def test_hard_limit_routes_instead_or_skips(pricing, router) -> None:
     assert (d.action, d.reason) == (SKIP, RISK_LIMIT)
 
 
+@pytest.mark.parametrize("key", ["WETH", "weth", WETH, WETH.lower()])
+def test_max_inventory_raw_caps_what_inventory_takes_in(pricing, router, key) -> None:
+    """The run's max inventory (raw units, by symbol or address) works like a hard limit: 10 WETH into a book
+    holding 3 with a cap of 8 may keep at most 5 of them; the rest is routed, or the order skipped."""
+    o = order(WETH, TEN_WETH, USDC, usdc_for(pricing, TEN_WETH, bps=100))
+    book = {**RICH, WETH: 3 * 10**18}
+    limits = RiskLimits(max_inventory={key: 8 * 10**18})
+    (d,) = run(pricing, router, [o], book, limits=limits)
+    assert d.action in (ROUTE, SPLIT) and all(opt.action != INVENTORY for opt in d.options)
+    assert 3 * 10**18 + TEN_WETH - d.routes[0].amount_in <= 8 * 10**18
+    (d,) = run(pricing, None, [o], book, limits=limits)
+    assert (d.action, d.reason) == (SKIP, RISK_LIMIT) and "max inventory 8000000000000000000" in d.detail
+    (d,) = run(pricing, None, [o], book, limits=RiskLimits(max_inventory={key: 13 * 10**18}))
+    assert d.action == INVENTORY  # 13 WETH exactly is allowed
+
+
+def test_max_inventory_value_caps_at_fair_value(pricing, router) -> None:
+    """A value cap turns into raw units at this block's fair value; "*" covers every token but the
+    numeraire, so USDC flowing in is never limited by it."""
+    price = pricing.fair_value.price(WETH)
+    o = order(WETH, TEN_WETH, USDC, usdc_for(pricing, TEN_WETH, bps=100))
+    just_under = RiskLimits(max_inventory_value={"*": 9.99 * price})
+    (d,) = run(pricing, None, [o], RICH, limits=just_under)
+    assert (d.action, d.reason) == (SKIP, RISK_LIMIT)
+    (d,) = run(pricing, None, [o], RICH, limits=RiskLimits(max_inventory_value={"*": 10.01 * price}))
+    assert d.action == INVENTORY
+    usdc_in = usdc_for(pricing, TEN_WETH)
+    buy = order(USDC, usdc_in, WETH, weth_for(pricing, usdc_in, bps=100))
+    (d,) = run(
+        pricing, None, [buy], {USDC: 0, WETH: 100 * 10**18}, limits=RiskLimits(max_inventory_value={"*": 1.0})
+    )
+    assert d.action == INVENTORY  # USDC is the numeraire: "*" does not cap it
+    named = RiskLimits(max_inventory_value={"USDC": 1_000.0})
+    (d,) = run(pricing, None, [buy], {USDC: 0, WETH: 100 * 10**18}, limits=named)
+    assert (d.action, d.reason) == (SKIP, RISK_LIMIT)
+
+
 def test_opposite_orders_are_netted_into_one_batch(pricing, router) -> None:
     sell_weth = order(WETH, TEN_WETH, USDC, usdc_for(pricing, TEN_WETH, bps=100))
     usdc_in = usdc_for(pricing, TEN_WETH)
