@@ -52,12 +52,13 @@ from pathlib import Path
 from amm.chain.session import start_devnet
 from solver import core
 from solver.accounting.inventory import TokenPolicy
+from solver.accounting.surplus import surplus_value, swapper_surplus
 from solver.cli_run import DEFAULT_FUNDING
 from solver.core import Solver, open_solver
 from solver.decision import decide
 from solver.flow.generator import FlowConfig, FlowGenerator
 from solver.flow.incoming import IncomingOrder
-from solver.intents.uniswapx import ExclusiveDutchOrder, Order, V2DutchOrder, V3DutchOrder
+from solver.intents.uniswapx import Order
 from solver.routing.errors import RoutingError
 from solver.routing.router import Router
 from solver.routing.universe import Universe
@@ -102,38 +103,15 @@ def stage_timer(totals: dict[str, float], *, route_only: bool = False):
             setattr(core, name, fn)
 
 
-def worst_terms(order: Order) -> tuple[int, dict[str, int]]:
-    """The worst the swapper signed for: the input's end (max) amount and each output token's end (min)."""
-    if isinstance(order, ExclusiveDutchOrder):
-        worst_in, outputs = order.input.end_amount, [(o.token, o.end_amount) for o in order.outputs]
-    elif isinstance(order, V2DutchOrder):
-        worst_in = order.base_input.end_amount
-        outputs = [(o.token, o.end_amount) for o in order.base_outputs]
-    elif isinstance(order, V3DutchOrder):
-        worst_in = order.base_input.max_amount
-        outputs = [(o.token, o.min_amount) for o in order.base_outputs]
-    else:
-        raise TypeError(f"no end amounts for {type(order).__name__}")
-    totals: dict[str, int] = {}
-    for token, amount in outputs:
-        totals[token.lower()] = totals.get(token.lower(), 0) + amount
-    return worst_in, totals
-
-
 def price_improvement(fills: Sequence[FillResult], orders: Mapping[str, Order], value) -> float:
-    """Sum over filled orders of what the swappers got beyond their end amounts, at fair value (see above)."""
-    total = 0.0
-    for result in fills:
-        for filled in result.orders:
-            worst_in, worst_out = worst_terms(orders[filled.hash])
-            resolved = filled.resolved
-            total += value(resolved.input.token, worst_in - resolved.input.amount)
-            received: dict[str, int] = {}
-            for (_recipient, token), amount in filled.received.items():
-                received[token.lower()] = received.get(token.lower(), 0) + amount
-            for token, worst in worst_out.items():
-                total += value(token, received.get(token, 0) - worst)
-    return total
+    """Sum over filled orders of what the swappers got beyond their signed limits, at fair value."""
+    return float(
+        sum(
+            surplus_value(swapper_surplus(orders[filled.hash], filled), value)
+            for result in fills
+            for filled in result.orders
+        )
+    )
 
 
 def pin_time(node, t0: int, step: int) -> None:

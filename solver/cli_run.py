@@ -248,8 +248,9 @@ def _posted(server: OrderServer, node) -> list:
 
 def _table() -> Table:
     table = Table(title="solver run", expand=False)
-    for name in ("block", "order", "pair", "decision", "exp. PnL", "gas", "PnL", "book"):
-        table.add_column(name, justify="right" if name in ("exp. PnL", "gas", "PnL", "book") else "left")
+    numbers = ("exp. PnL", "surplus", "gas", "PnL", "book")
+    for name in ("block", "order", "pair", "decision", *numbers):
+        table.add_column(name, justify="right" if name in numbers else "left")
     return table
 
 
@@ -260,7 +261,9 @@ def _rows(table: Table, report: StepReport, solver) -> None:
         expected = f"{decision.pnl.total:,.2f}" if decision.pnl else ""
         gas = f"{decision.pnl.gas:,.2f}" if decision.pnl else ""
         label, pair = _label(decision), _pair(decision, solver)
-        table.add_row(str(report.block), decision.hash[:10], pair, label, expected, gas, pnl, book)
+        mined = [report.surplus[h] for h in decision.hashes if h in report.surplus]
+        surplus = f"{float(sum(mined)):,.2f}" if mined else ""
+        table.add_row(str(report.block), decision.hash[:10], pair, label, expected, surplus, gas, pnl, book)
 
 
 def _pair(decision: Decision, solver) -> str:
@@ -287,6 +290,11 @@ def _summary(result: dict) -> None:
     share = result["internalized_share"]
     modes = ", ".join(f"{mode} {n}" for mode, n in sorted(result["fills_by_mode"].items()))
     out.print(f"internalized {share:.0%} of fills ({modes})" if share is not None else "no fills")
+    surplus = result["swappers_surplus"]
+    out.print(
+        f"swappers' surplus over their limits {float(surplus['total']):,.2f} {surplus['numeraire']}"
+        f" on {surplus['orders']} filled orders"
+    )
     parts = ", ".join(f"{k} {float(v):,.2f}" for k, v in pnl["attribution"].items())
     out.print(f"PnL {float(pnl['total']):,.2f} {pnl['numeraire']} ({parts})")
     sharpe = result["sharpe"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from amm.chain.errors import ChainError, TransactionFailed
 from amm.chain.node import Node
@@ -29,6 +30,7 @@ from solver.accounting.ledger import Ledger
 from solver.accounting.metrics import summary
 from solver.accounting.pnl import BlockPnl, PnlTracker
 from solver.accounting.records import Dropped, FillRecord, HedgeRecord, LedgerError, Status
+from solver.accounting.surplus import surplus_value, swapper_surplus
 from solver.decision import Decision, RiskLimits, decide
 from solver.decision.types import SKIP
 from solver.flow.incoming import IncomingOrder, receive
@@ -59,6 +61,7 @@ class StepReport:
     pnl: BlockPnl | None
     hedges: tuple[HedgeFill | HedgeRefusal, ...] = ()  # hedges executed, and those refused or reverted
     reconciled: Reconciled | None = None  # what the reconciliation at the start of the step found
+    surplus: Mapping[str, Decimal] = field(default_factory=dict)  # per filled order: the swapper's, numeraire
 
 
 @dataclass
@@ -197,6 +200,7 @@ class Solver:
         for expired in set(self._orders) - set(live):
             self._skip(expired, "rejected:expired_deadline")
         decisions: list[Decision] = []
+        surplus: dict[str, Decimal] = {}
         fills: list[FillResult] = []
         failed: list[tuple[str, str]] = []
         if live and not self._stopped():
@@ -225,7 +229,7 @@ class Solver:
                     continue
                 if self._stopped():  # the kill switch: no new fills, in-flight ones have settled
                     break
-                outcome = self._settle(decision)
+                outcome = self._settle(decision, surplus)
                 if isinstance(outcome, FillResult):
                     fills.append(outcome)
                 else:
@@ -234,7 +238,15 @@ class Solver:
         records = [h.record() for h in hedges if isinstance(h, HedgeFill)]
         mark = self._mark([self._fill_record(f) for f in fills], records, mined=bool(fills or records))
         return StepReport(
-            block, timestamp, tuple(decisions), tuple(fills), tuple(failed), mark, tuple(hedges), reconciled
+            block,
+            timestamp,
+            tuple(decisions),
+            tuple(fills),
+            tuple(failed),
+            mark,
+            tuple(hedges),
+            reconciled,
+            surplus,
         )
 
     # -- hedging ---------------------------------------------------------------------------------------------
@@ -278,8 +290,9 @@ class Solver:
                     self.ledger.record_hedge(outcome.record(block))
         return done
 
-    def _settle(self, decision: Decision) -> FillResult | str:
-        """Ledger first, then the transaction: a crash in between leaves the orders `sending`, never lost."""
+    def _settle(self, decision: Decision, surplus: dict[str, Decimal]) -> FillResult | str:
+        """Ledger first, then the transaction: a crash in between leaves the orders `sending`, never lost.
+        The swappers' surplus of a mined fill is booked with it and added to `surplus`."""
         mode = decision.plan.mode if decision.plan is not None else "inventory"
         stamp = fingerprint(self.filler.address, mode, decision.hashes, int(time.time()))
         for h in decision.hashes:
@@ -297,10 +310,21 @@ class Solver:
                 else:  # refused before sending (a simulation on state an earlier fill moved): decide again
                     self.ledger.release(h, f"not sent: {reason}")
             return reason
-        self.ledger.mark_filled(list(decision.hashes), self._fill_record(result))
+        surplus_of = self._surplus(result)
+        self.ledger.mark_filled(list(decision.hashes), self._fill_record(result), surplus_of)
+        surplus.update({h: value for h, (_, value) in surplus_of.items()})
         for h in decision.hashes:
             self._orders.pop(h, None)
         return result
+
+    def _surplus(self, result: FillResult) -> dict[str, tuple[dict[str, int], Decimal]]:
+        """Per order of a mined fill: the swapper's surplus over its limits, raw and at this block's fair
+        value."""
+        out: dict[str, tuple[dict[str, int], Decimal]] = {}
+        for filled in result.orders:
+            raw = swapper_surplus(self._orders[filled.hash][0], filled)
+            out[filled.hash] = (raw, surplus_value(raw, self.pricing.fair_value.value))
+        return out
 
     def _fill_record(self, result: FillResult) -> FillRecord:
         return FillRecord.from_result(result, result.fill.receipt["blockHash"])

@@ -41,6 +41,7 @@ from solver.accounting.records import (
     _HEDGE_COLUMNS,
     _ORDER_COLUMNS,
     DB_NAME,
+    MIGRATIONS,
     MODES,
     PENDING,
     PNL_KINDS,
@@ -95,6 +96,9 @@ class Ledger:
         if version == 0:
             # one script, one transaction: executescript would commit a transaction begun outside it
             db.executescript(f"BEGIN IMMEDIATE;\n{SCHEMA}\nPRAGMA user_version={SCHEMA_VERSION};\nCOMMIT;")
+        elif version in MIGRATIONS and version < SCHEMA_VERSION:
+            steps = "\n".join(MIGRATIONS[v] for v in range(version, SCHEMA_VERSION))
+            db.executescript(f"BEGIN IMMEDIATE;\n{steps}\nPRAGMA user_version={SCHEMA_VERSION};\nCOMMIT;")
         elif version != SCHEMA_VERSION:
             db.close()
             raise LedgerError(f"{path} has ledger schema version {version}; this code reads {SCHEMA_VERSION}")
@@ -228,9 +232,15 @@ class Ledger:
         with self._transaction() as db:
             self._move(db, order_hash, Status.SENT, tx_hash=_hex(tx_hash))
 
-    def mark_filled(self, order_hashes: str | Sequence[str], fill: FillRecord) -> int:
+    def mark_filled(
+        self,
+        order_hashes: str | Sequence[str],
+        fill: FillRecord,
+        surplus: Mapping[str, tuple[Mapping[str, int], Decimal]] | None = None,
+    ) -> int:
         """Record a mined fill (once per tx hash and block hash) and mark its orders filled, in one
-        transaction. Returns the fill's row id."""
+        transaction; `surplus` gives, per order hash, the swapper's surplus (raw by token, and its value in
+        the numeraire: `solver.accounting.surplus`). Returns the fill's row id."""
         if fill.mode not in MODES:
             raise LedgerError(f"fill mode {fill.mode!r} is not one of {MODES}")
         hashes = [order_hashes] if isinstance(order_hashes, str) else list(order_hashes)
@@ -263,9 +273,16 @@ class Ledger:
                     ).fetchone()
                 ):
                     raise IllegalTransition(f"order {_hex(order_hash)} is already filled by another fill")
+                raw, value = (surplus or {}).get(order_hash, (None, None))
                 db.execute(
-                    "INSERT OR IGNORE INTO fill_orders (fill_id, order_hash) VALUES (?, ?)",
-                    (fill_id, _hex(order_hash)),
+                    "INSERT OR IGNORE INTO fill_orders (fill_id, order_hash, surplus, surplus_value)"
+                    " VALUES (?, ?, ?, ?)",
+                    (
+                        fill_id,
+                        _hex(order_hash),
+                        None if raw is None else _flows_json(raw),
+                        None if value is None else to_text(value),
+                    ),
                 )
             return int(fill_id)
 
@@ -375,6 +392,18 @@ class Ledger:
             " WHERE f.dropped = 0 AND o.status = 'filled' GROUP BY f.mode"
         )
         return {mode: count for mode, count in rows}
+
+    def swappers_surplus(self) -> tuple[Decimal, int]:
+        """The swappers' surplus over their limits summed over filled orders (numeraire), and how many
+        filled orders it covers (a fill found by reconciliation after a crash has none recorded)."""
+        rows = self._query(
+            "SELECT fo.surplus_value FROM fill_orders fo JOIN fills f ON f.id = fo.fill_id"
+            " JOIN orders o ON o.hash = fo.order_hash"
+            " WHERE f.dropped = 0 AND o.status = 'filled' AND fo.surplus_value IS NOT NULL"
+        )
+        values = [Decimal(value) for (value,) in rows]
+        with localcontext(EXACT):
+            return sum(values, Decimal(0)), len(values)
 
     def record_hedge(self, hedge: HedgeRecord) -> int:
         if hedge.status not in ("mined", "failed"):

@@ -61,7 +61,8 @@ def max_drawdown(path: Sequence[Number], *, capital: Number = 0) -> dict[str, De
 def summary(ledger: Ledger, *, block_time_seconds: float = 12.0, numeraire: str = "USDC") -> dict[str, Any]:
     """The run's figures from its ledger alone (so they survive a restart), JSON-ready: exact amounts as
     decimal strings, ratios as floats or None. The keys `orders_seen`, `filled`, `skipped`,
-    `internalized_share`, `pnl`, `sharpe` and `max_drawdown` are the ones scripts rely on.
+    `internalized_share`, `swappers_surplus`, `pnl`, `sharpe` and `max_drawdown` are the ones scripts rely
+    on.
 
     `internalized_share` is the share of filled orders settled wholly from inventory; split fills are counted
     in `fills_by_mode` beside it, not apportioned."""
@@ -77,6 +78,7 @@ def summary(ledger: Ledger, *, block_time_seconds: float = 12.0, numeraire: str 
             capital = marks[0].inventory_value - (marks[0].pnl_total - first_gas)
     attribution = ledger.pnl_attribution()
     drawdown = max_drawdown(path, capital=capital)
+    surplus, surplus_orders = ledger.swappers_surplus()
     return {
         "orders_seen": sum(counts.values()),
         "filled": filled,
@@ -90,6 +92,9 @@ def summary(ledger: Ledger, *, block_time_seconds: float = 12.0, numeraire: str 
             "total": to_text(path[-1]),
             "attribution": {kind: to_text(amount) for kind, amount in attribution.items()},
         },
+        # what the swappers got beyond the worst they signed for (`solver.accounting.surplus`), at fair value
+        # when each fill was booked; `orders` counts the filled orders it covers
+        "swappers_surplus": {"numeraire": numeraire, "total": to_text(surplus), "orders": surplus_orders},
         "sharpe": sharpe_ratio(path, block_time_seconds=block_time_seconds),
         "max_drawdown": {
             "absolute": to_text(drawdown["absolute"]),  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from solver.settlement.uniswapx import FillResult
 
 DB_NAME = "solver.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MODES = ("inventory", "route", "split")
 PNL_KINDS = ("spread", "inventory_mtm", "hedge", "gas", "unexplained")
 
@@ -45,6 +45,12 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 PENDING = (Status.SENDING, Status.SENT, Status.DROPPED)
 # Statuses whose transition may be replayed with the same data as a no-op (a restart redoing its last step).
 REPLAYABLE = frozenset({Status.SENDING, Status.SENT, Status.FILLED, Status.REVERTED})
+
+# What turns an older ledger into this version (run once, in one transaction, on open).
+MIGRATIONS = {
+    1: "ALTER TABLE fill_orders ADD COLUMN surplus TEXT;\n"
+    "ALTER TABLE fill_orders ADD COLUMN surplus_value TEXT;",
+}
 
 SCHEMA = f"""
 CREATE TABLE runs (
@@ -84,6 +90,8 @@ CREATE TABLE fills (
 CREATE TABLE fill_orders (
     fill_id INTEGER NOT NULL REFERENCES fills (id),
     order_hash TEXT NOT NULL REFERENCES orders (hash),
+    surplus TEXT,                             -- JSON token -> raw amount the swapper got beyond its limits
+    surplus_value TEXT,                       -- that, in the numeraire at fair value (NULL: not known)
     PRIMARY KEY (fill_id, order_hash)
 );
 CREATE TABLE hedges (

@@ -89,6 +89,12 @@ def test_run_trades_generated_flow_and_prints_the_summary_keys(devnet: ChainSess
         assert key in data, key
     assert data["orders_seen"] > 0 and data["filled"] + sum(data["skipped"].values()) <= data["orders_seen"]
     assert set(data["pnl"]["attribution"]) >= {"spread", "inventory_mtm", "hedge", "gas"}
+    surplus = data["swappers_surplus"]  # every filled order's, none below its signed limits
+    assert (
+        surplus["orders"] == data["filled"]
+        and float(surplus["total"]) >= 0
+        and surplus["numeraire"] == "USDC"
+    )
     assert (tmp_path / "solver.sqlite").is_file() and (tmp_path / "orders.jsonl").is_file()
 
 

@@ -16,7 +16,7 @@ from typing import Any, Self
 
 from solver.intents.uniswapx import decay, eip712
 from solver.intents.uniswapx.errors import OrderReverts
-from solver.intents.uniswapx.order import ORDER_INFO_ABI, Order, checksum, info_from_abi
+from solver.intents.uniswapx.order import ORDER_INFO_ABI, Order, checksum, info_from_abi, summed
 from solver.intents.uniswapx.types import ZERO_ADDRESS, DutchInput, DutchOutput, InputToken, OutputToken
 
 EXCLUSIVE_DUTCH_ORDER_TYPE = (
@@ -120,6 +120,10 @@ class ExclusiveDutchOrder(Order):
     @property
     def permit_amount(self) -> int:
         return self.input.end_amount
+
+    @property
+    def min_outputs(self) -> dict[str, int]:
+        return summed((o.token, o.end_amount) for o in self.outputs)
 
     def witness_typed_data(self) -> tuple[dict[str, list[dict[str, str]]], dict[str, Any]]:
         types = {

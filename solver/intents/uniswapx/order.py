@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from functools import cached_property
 from typing import Any, ClassVar, Self
 
@@ -96,6 +97,12 @@ class Order(ABC):
     @abstractmethod
     def permit_amount(self) -> int:
         """The maximum the swapper's permit covers (the resolved input's maxAmount)."""
+
+    @property
+    @abstractmethod
+    def min_outputs(self) -> dict[str, int]:
+        """The least the swapper's recipients may receive per output token (lower-case address, summed), as
+        signed: the limit a swapper's surplus is measured against (with `permit_amount` on the input)."""
 
     @cached_property
     def _permit_digest(self) -> bytes:
@@ -212,3 +219,11 @@ class CosignedOrder(Order):
     def cosign(self, private_key: Any) -> Self:
         """This order with its cosigner data signed by `private_key` (raw ECDSA, as the reactor verifies)."""
         return dataclasses.replace(self, cosignature=signing.sign_digest(private_key, self.cosigner_digest()))
+
+
+def summed(amounts: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Amounts per token (lower-case address), summed."""
+    totals: dict[str, int] = {}
+    for token, amount in amounts:
+        totals[token.lower()] = totals.get(token.lower(), 0) + amount
+    return totals

@@ -14,7 +14,7 @@ from eth_utils import keccak
 
 from solver.intents.uniswapx import decay, eip712
 from solver.intents.uniswapx.errors import OrderReverts
-from solver.intents.uniswapx.order import ORDER_INFO_ABI, CosignedOrder, checksum, info_from_abi
+from solver.intents.uniswapx.order import ORDER_INFO_ABI, CosignedOrder, checksum, info_from_abi, summed
 from solver.intents.uniswapx.types import ZERO_ADDRESS, InputToken, OutputToken
 
 PRIORITY_INPUT_TYPE = "PriorityInput(address token,uint256 amount,uint256 mpsPerPriorityFeeWei)"
@@ -140,6 +140,10 @@ class PriorityOrder(CosignedOrder):
     @property
     def permit_amount(self) -> int:
         return self.input.amount
+
+    @property
+    def min_outputs(self) -> dict[str, int]:
+        return summed((o.token, o.amount) for o in self.outputs)
 
     def witness_typed_data(self) -> tuple[dict[str, list[dict[str, str]]], dict[str, Any]]:
         types = {

@@ -22,7 +22,7 @@ from solver.intents.uniswapx.dutch import (
     outputs_message,
 )
 from solver.intents.uniswapx.errors import OrderReverts
-from solver.intents.uniswapx.order import ORDER_INFO_ABI, CosignedOrder, checksum, info_from_abi
+from solver.intents.uniswapx.order import ORDER_INFO_ABI, CosignedOrder, checksum, info_from_abi, summed
 from solver.intents.uniswapx.types import ZERO_ADDRESS, DutchInput, DutchOutput, InputToken, OutputToken
 
 V2_DUTCH_ORDER_TYPE = (
@@ -124,6 +124,10 @@ class V2DutchOrder(CosignedOrder):
     @property
     def permit_amount(self) -> int:
         return self.base_input.end_amount
+
+    @property
+    def min_outputs(self) -> dict[str, int]:
+        return summed((o.token, o.end_amount) for o in self.base_outputs)
 
     def witness_typed_data(self) -> tuple[dict[str, list[dict[str, str]]], dict[str, Any]]:
         types = {

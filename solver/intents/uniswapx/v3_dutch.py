@@ -16,7 +16,7 @@ from eth_utils import keccak
 
 from solver.intents.uniswapx import decay, eip712
 from solver.intents.uniswapx.math import MAX_UINT256, bounded_add, bounded_sub, signed_delta
-from solver.intents.uniswapx.order import ORDER_INFO_ABI, CosignedOrder, checksum, info_from_abi
+from solver.intents.uniswapx.order import ORDER_INFO_ABI, CosignedOrder, checksum, info_from_abi, summed
 from solver.intents.uniswapx.types import ZERO_ADDRESS, InputToken, OutputToken
 
 NON_LINEAR_DECAY_TYPE = "NonlinearDutchDecay(uint256 relativeBlocks,int256[] relativeAmounts)"
@@ -259,6 +259,10 @@ class V3DutchOrder(CosignedOrder):
     @property
     def permit_amount(self) -> int:
         return self.base_input.max_amount
+
+    @property
+    def min_outputs(self) -> dict[str, int]:
+        return summed((o.token, o.min_amount) for o in self.base_outputs)
 
     def witness_typed_data(self) -> tuple[dict[str, list[dict[str, str]]], dict[str, Any]]:
         types = {

@@ -14,7 +14,17 @@ from amm.chain import artifacts
 from amm.chain.errors import TransactionFailed
 from amm.chain.node import Node
 from amm.chain.tokens import MAX_UINT256, approve, balance_of
-from solver.intents.uniswapx import Order, check, check_many, reactor_for
+from solver.accounting.surplus import swapper_surplus
+from solver.intents.uniswapx import (
+    ExclusiveDutchOrder,
+    Order,
+    PriorityOrder,
+    V2DutchOrder,
+    V3DutchOrder,
+    check,
+    check_many,
+    reactor_for,
+)
 from solver.routing.router import Router
 from solver.settlement.uniswapx import FillPlan, FillRejected, fill, resolve_for_next_block
 from solver.settlement.uniswapx_filler import NATIVE, UniswapXFiller
@@ -368,3 +378,41 @@ def test_protocol_fee_outputs_are_paid_too(chain: Node, filler: UniswapXFiller, 
         (fee_out.recipient, mainnet.WETH): fee_out.amount,
     }
     assert balance_of(chain, mainnet.WETH, fee_recipient) == fee_out.amount
+
+
+def _signed_limits(order: Order) -> tuple[int, int]:
+    """The most USDC the swapper signed to pay and the least WETH it signed to get, read off each kind's own
+    fields (what the reactor may never go past)."""
+    if isinstance(order, ExclusiveDutchOrder):
+        return order.input.end_amount, sum(o.end_amount for o in order.outputs if o.token == mainnet.WETH)
+    if isinstance(order, V2DutchOrder):
+        base = order.base_outputs
+        return order.base_input.end_amount, sum(o.end_amount for o in base if o.token == mainnet.WETH)
+    if isinstance(order, V3DutchOrder):
+        base = order.base_outputs
+        return order.base_input.max_amount, sum(o.min_amount for o in base if o.token == mainnet.WETH)
+    assert isinstance(order, PriorityOrder)
+    return order.input.amount, sum(o.amount for o in order.outputs if o.token == mainnet.WETH)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_swapper_surplus_is_what_the_swapper_got_beyond_its_signed_limits(
+    chain: Node, filler: UniswapXFiller, universe, kind: str
+) -> None:
+    """The surplus `solver run` reports equals the swapper's measured balance changes against the limits it
+    signed: WETH received beyond the least it accepts, USDC kept below the most it allows."""
+    order = _order(chain, kind, _route_out(universe, USDC_IN) * 9 // 10)
+    weth_before, usdc_before = (
+        balance_of(chain, mainnet.WETH, SWAPPER),
+        balance_of(chain, mainnet.USDC, SWAPPER),
+    )
+    result = fill([(order, order.sign(SWAPPER_KEY))], filler=filler, sender=_owner(filler))
+    got = balance_of(chain, mainnet.WETH, SWAPPER) - weth_before
+    paid = usdc_before - balance_of(chain, mainnet.USDC, SWAPPER)
+    most_in, least_out = _signed_limits(order)
+    expected = {mainnet.USDC.lower(): most_in - paid, mainnet.WETH.lower(): got - least_out}
+    (done,) = result.orders
+    assert swapper_surplus(order, done) == {t: a for t, a in expected.items() if a}
+    assert all(amount >= 0 for amount in expected.values())
+    if kind == "dutch":  # filled mid-decay: the swapper keeps part of it
+        assert expected[mainnet.WETH.lower()] > 0

@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from solver.accounting.ledger import (
     LedgerError,
     Status,
 )
+from solver.accounting.records import SCHEMA_VERSION
 
 WETH = "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"
 USDC = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
@@ -231,3 +233,37 @@ def test_run_table_and_schema_version(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(LedgerError, match="schema version 99"):
         Ledger.open(tmp_path)
+
+
+def test_swappers_surplus_is_summed_over_live_filled_orders(ledger: Ledger) -> None:
+    """Each filled order's surplus is kept with its fill; a fill a reorg dropped no longer counts, and one
+    booked without a surplus (found by reconciliation) is left out of the count."""
+    first, second, third = record(ledger, 1), record(ledger, 2), record(ledger, 3)
+    for h in (first, second, third):
+        ledger.mark_sending(h, f"fp-{h}")
+    ledger.mark_filled(first, a_fill(tx=1), {first: ({WETH: 5}, Decimal("1.25"))})
+    ledger.mark_filled(second, a_fill(tx=2), {second: ({USDC: 7}, Decimal("0.000001"))})
+    ledger.mark_filled(third, a_fill(tx=3))
+    assert ledger.swappers_surplus() == (Decimal("1.250001"), 2)
+    ledger.mark_dropped(a_fill(tx=1).tx_hash)
+    assert ledger.swappers_surplus() == (Decimal("0.000001"), 1)
+
+
+def test_a_version_1_ledger_is_migrated_on_open(tmp_path: Path) -> None:
+    """Run directories written before the surplus columns existed open, keep their rows, and gain them."""
+    with Ledger.open(tmp_path) as ledger:
+        h = record(ledger, 1)
+        ledger.mark_sending(h, "fp")
+        ledger.mark_filled(h, a_fill())
+    db = sqlite3.connect(tmp_path / DB_NAME)
+    db.execute("ALTER TABLE fill_orders DROP COLUMN surplus_value")
+    db.execute("ALTER TABLE fill_orders DROP COLUMN surplus")
+    db.execute("PRAGMA user_version=1")
+    db.commit()
+    db.close()
+    with Ledger.open(tmp_path) as reopened:
+        assert reopened.order(h).status is Status.FILLED  # type: ignore[union-attr]
+        assert reopened.swappers_surplus() == (Decimal(0), 0)
+    db = sqlite3.connect(tmp_path / DB_NAME)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    db.close()
