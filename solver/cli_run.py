@@ -24,12 +24,15 @@ from solver.decision import Decision
 from solver.flow.generator import FlowConfig, FlowGenerator
 from solver.flow.http import OrderServer
 from solver.flow.jsonl import JsonlWriter
+from solver.keys import SignerError, load_signer
 from solver.pricing import Pricing
 from solver.risk.kill import KillSwitch
 from solver.risk.limits import RiskState
 from solver.run_config import DEFAULT_FUNDING, HEDGE_KINDS, RunConfig, RunConfigError, load_run_config
 
 __all__ = ["DEFAULT_FUNDING", "run_command"]
+
+GAS_MONEY_WEI = 100 * 10**18  # what a signer without ETH gets on the built-in chain or a fork
 
 
 def run_command(
@@ -104,6 +107,15 @@ def run_command(
         Path | None,
         typer.Option("--plot", metavar="FILE.png", help="Draw PnL, inventory value and WETH fair value."),
     ] = None,
+    keystore: Annotated[
+        Path | None,
+        typer.Option(
+            "--keystore",
+            metavar="FILE.json",
+            help="The owner's key as an encrypted keystore (password from SOLVER_KEYSTORE_PASSWORD or a "
+            "prompt); or set SOLVER_PRIVATE_KEY. Default: the node's own (anvil's) accounts.",
+        ),
+    ] = None,
     rpc_url: RpcUrl = None,
     fork_url: ForkUrl = None,
     fork_block_number: ForkBlock = None,
@@ -126,6 +138,8 @@ def run_command(
       solver run --http 8080 --no-flow --blocks 600   # then: curl -d @order.json 127.0.0.1:8080/orders
 
       solver run --config solver.toml --hedge continuous --max-loss 500 --plot run.png
+
+      SOLVER_PRIVATE_KEY=0x... solver run --rpc-url http://127.0.0.1:8545 --blocks 100
     """
     try:
         settings = load_run_config(
@@ -136,7 +150,8 @@ def run_command(
                 "hedging": {"kind": hedge},
             },
         )
-    except RunConfigError as error:
+        signer = load_signer(keystore)
+    except (RunConfigError, SignerError) as error:
         err.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     directory = run_dir or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
@@ -145,7 +160,7 @@ def run_command(
     kill.install_signal_handlers()
     with chain_from_options(rpc_url, fork_url, fork_block_number, quiet=json) as session:
         node = session.node
-        owner = session.roles.users[3] if session.roles else node.accounts()[0]
+        owner = _owner(session, signer)
         solver = _open(node, directory, owner, settings, kill)
         risk = RiskState(settings.risk, kill=kill)
         flow = None
@@ -209,6 +224,18 @@ def run_command(
         print_json(jsonlib.loads(jsonlib.dumps(result, default=str)))
         return
     _summary(result)
+
+
+def _owner(session, signer) -> str:
+    """Who owns the filler and sends its transactions: the signer (its transactions signed here; on the
+    built-in chain and on forks given gas if it has none), else a dev account of the node."""
+    node = session.node
+    if signer is None:
+        return session.roles.users[3] if session.roles else node.accounts()[0]
+    owner = node.add_signer(signer)
+    if session.kind in ("devnet", "fork") and node.balance(owner) < GAS_MONEY_WEI // 10:
+        node.set_balance(owner, GAS_MONEY_WEI)
+    return owner
 
 
 def _open(node, directory: Path, owner: str, settings: RunConfig, kill: KillSwitch):

@@ -1,4 +1,5 @@
-"""What the toolkit asks of a node: reads, transactions from unlocked or impersonated accounts, anvil cheats.
+"""What the toolkit asks of a node: reads, transactions (from unlocked or impersonated accounts, or signed
+here with a key the caller hands in), anvil cheats.
 
 Everything goes through one `RpcClient`; contracts are bound to an ABI codec from `amm.chain.abi`, so a call
 costs one HTTP request and microseconds of Python.
@@ -11,7 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_utils import to_checksum_address
 
@@ -19,6 +20,9 @@ from amm.chain import artifacts
 from amm.chain.abi import ContractInterface
 from amm.chain.errors import ChainError, RpcError, TransactionFailed, decode_revert
 from amm.chain.rpc import RpcClient, block_tag
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
 
 Receipt = dict[str, Any]
 
@@ -29,6 +33,7 @@ class Node:
     def __init__(self, rpc: RpcClient) -> None:
         self.rpc = rpc
         self._chain_id: int | None = None
+        self._signers: dict[str, LocalAccount] = {}  # lower-case address -> key held in memory only
 
     # reads -----------------------------------------------------------------------------------------------
     @property
@@ -62,6 +67,12 @@ class Node:
         return bytes.fromhex(self.rpc.call("eth_call", [tx, block_tag(block)])[2:])
 
     # transactions ----------------------------------------------------------------------------------------
+    def add_signer(self, account: LocalAccount) -> str:
+        """Sign `account`'s transactions here and send them raw: a node you run holds no unlocked key. The key
+        stays in memory, in this object only; returns the account's address."""
+        self._signers[account.address.lower()] = account
+        return to_checksum_address(account.address)
+
     def send(
         self,
         sender: str,
@@ -73,7 +84,8 @@ class Node:
         gas_price: int | None = None,
         what: str = "transaction",
     ) -> Receipt:
-        """Send from an unlocked (or impersonated) account, wait for the receipt, raise if it reverted.
+        """Send from an unlocked (or impersonated) account, or from a signer added with `add_signer` (signed
+        here, sent with eth_sendRawTransaction), wait for the receipt, raise if it reverted.
 
         Without `gas`, the estimate is padded: an estimate taken in one block can fall short in the next
         (a v2 pair writes its price accumulators only when the timestamp moved), and anvil adds no margin.
@@ -87,7 +99,11 @@ class Node:
             if gas is None:
                 gas = estimate_with_margin(int(self.rpc.call("eth_estimateGas", [tx]), 16))
             tx["gas"] = hex(gas)
-            tx_hash = self.rpc.call("eth_sendTransaction", [tx])
+            signer = self._signers.get(sender.lower())
+            if signer is None:
+                tx_hash = self.rpc.call("eth_sendTransaction", [tx])
+            else:
+                tx_hash = self._send_signed(signer, tx)
         except RpcError as err:
             if err.revert_reason is None:
                 raise
@@ -96,6 +112,24 @@ class Node:
         if int(receipt["status"], 16) != 1:
             raise TransactionFailed(tx_hash, self.failure_reason(receipt, gas), what)
         return receipt
+
+    def _send_signed(self, signer: LocalAccount, tx: dict[str, Any]) -> str:
+        """A legacy-priced transaction signed with `signer`, its nonce the account's pending count."""
+        nonce, gas_price = self.rpc.batch(
+            [("eth_getTransactionCount", [signer.address, "pending"]), ("eth_gasPrice", [])]
+        )
+        fields: dict[str, Any] = {
+            "nonce": int(nonce, 16),
+            "gas": int(tx["gas"], 16),
+            "gasPrice": int(tx.get("gasPrice", gas_price), 16),
+            "value": int(tx["value"], 16),
+            "data": tx["data"],
+            "chainId": self.chain_id,
+        }
+        if "to" in tx:
+            fields["to"] = to_checksum_address(tx["to"])
+        signed = signer.sign_transaction(fields)
+        return self.rpc.call("eth_sendRawTransaction", ["0x" + bytes(signed.raw_transaction).hex()])
 
     def receipt(self, tx_hash: str, *, timeout: float = 30.0) -> Receipt:
         """Wait for the receipt. anvil answers eth_sendTransaction before it has sealed the block (~50 ms on
