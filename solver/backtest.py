@@ -8,7 +8,9 @@
 `block_times` are the blocks the live solver decided at (one per `Solver.step`, its pending block) and their
 timestamps. Each block, as `Solver.step` does:
 
-1. fair value and volatility are updated from the pool models (`Pricing.update`);
+1. fair value and volatility are updated (`Pricing.update`) from the pool models, or, given a `price_path`
+   ({timestamp: {symbol: price}}: what the run recorded, or any external path), from its latest prices at
+   or before the block's timestamp;
 2. every open order received before the block (`received_block < block`) whose deadline has not passed is
    resolved offline (`Order.resolve` at the block's timestamp, number and base fee, for `filler`): no Permit2,
    nonce or balance checks, an order is valid unless `resolve` raises (then `rejected:<code>`);
@@ -27,6 +29,7 @@ built-in chain), pool activity other than our own fills, and gas (valued in the 
 
 from __future__ import annotations
 
+import bisect
 import copy
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -41,7 +44,7 @@ from solver.flow.incoming import IncomingOrder
 from solver.intents.uniswapx import Order, OrderError, ResolvedOrder
 from solver.pricing import PriceError, Pricing
 from solver.pricing.config import PricingConfig
-from solver.pricing.fair_value import FairValue
+from solver.pricing.fair_value import FairValue, FairValueFromStream
 from solver.routing.route import Route
 from solver.routing.router import Router
 from solver.routing.universe import Universe
@@ -97,6 +100,23 @@ class BacktestResult:
         }
 
 
+def path_fair_value(
+    path: Mapping[float, Mapping[str, float]], numeraire: str, universe: Universe
+) -> FairValueFromStream:
+    """Fair value from a price path: at each update, the latest prices at or before its timestamp."""
+    stamps = sorted(path)
+    if not stamps:
+        raise PriceError("the price path is empty")
+
+    def at(timestamp: float) -> Mapping[str, float]:
+        index = bisect.bisect_right(stamps, timestamp)
+        if not index:
+            raise PriceError(f"the price path starts at {stamps[0]:g}, after timestamp {timestamp:g}")
+        return path[stamps[index - 1]]
+
+    return FairValueFromStream(at, numeraire, universe.tokens.values(), "price path")
+
+
 def backtest(
     orders: Sequence[IncomingOrder],
     *,
@@ -111,6 +131,7 @@ def backtest(
     pricing_config: PricingConfig | None = None,
     limits: RiskLimits | None = None,
     slippage_bps: int = 50,
+    price_path: Mapping[float, Mapping[str, float]] | None = None,
 ) -> BacktestResult:
     """Replay `orders` block by block over `block_times` (see the module docstring). `balances` are the
     filler's starting token balances (raw, by address); `gas_price_wei` one price or one per block;
@@ -122,6 +143,8 @@ def backtest(
     block `b` is mined in `b + n`, and its orders are resolved again there (Dutch amounts decay between the
     decision and the landing block). Without it, fills settle at the amounts decided."""
     pricing = Pricing.from_config(pricing_config, tokens=universe.tokens.values())
+    if price_path is not None:
+        pricing.fair_value = path_fair_value(price_path, pricing.fair_value.numeraire, universe)
     book = {t.lower(): int(a) for t, a in balances.items()}
     start = dict(book)
     outcomes: dict[str, OrderOutcome] = {}

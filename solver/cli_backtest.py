@@ -13,7 +13,7 @@ import copy
 import json as jsonlib
 import pickle
 from collections.abc import Mapping
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,6 +31,7 @@ STEPS = "steps.jsonl"
 ORDERS = "orders.jsonl"
 LEDGER = "solver.sqlite"
 SHOWN_DIFFERENCES = 5
+RECORDED = "recorded"  # --prices: the fair values the run recorded each step
 
 __all__ = ["RunRecording", "backtest_command", "compare_run"]
 
@@ -93,6 +94,7 @@ class RunRecording:
         if self._pending is not None and self._pending["block"] == report.block:
             line["base_fee"] = self._pending["base_fee"]
         line["fill_blocks"] = [_number(f.fill.receipt["blockNumber"]) for f in report.fills]
+        line["fair_values"] = solver.pricing.fair_value.prices()  # the price path the step decided with
         mined = []
         for number in range(report.block, node.block_number() + 1):
             block = node.block(number)
@@ -159,12 +161,15 @@ def load_inputs(directory: Path) -> dict[str, Any]:
     if not steps:
         raise BacktestInputError(f"{directory}/{STEPS} is empty: the run took no step")
     block_times: dict[int, int] = {}
+    price_path: dict[float, dict[str, float]] = {}
     gas: dict[int, int] = {}
     base_fees: dict[int, int] = {}
     mined_times: dict[int, int] = {}
     for step in steps:
         block = int(step["block"])
         block_times[block] = int(step["timestamp"])
+        if step.get("fair_values"):
+            price_path[float(step["timestamp"])] = {str(k): float(v) for k, v in step["fair_values"].items()}
         gas[block] = int(step["gas_price_wei"] or 0)
         base_fees.setdefault(block, int(step.get("base_fee") or 0))
         for mined in step.get("mined", ()):
@@ -173,6 +178,7 @@ def load_inputs(directory: Path) -> dict[str, Any]:
     return {
         "orders": orders,
         "bad_lines": len(bad),
+        "price_path": price_path,
         "kwargs": {
             "universe": universe,
             "balances": balances,
@@ -207,19 +213,46 @@ def live_outcomes(ledger) -> dict[str, tuple[str, str | None]]:
     return outcomes
 
 
-def compare_run(directory: Path) -> dict[str, Any]:
-    """Backtest a recorded run and compare every order's outcome with the ledger's."""
+def compare_run(directory: Path, prices: str | Path | None = None) -> dict[str, Any]:
+    """Backtest a recorded run and compare every order's outcome with the ledger's.
+
+    `prices` is the price path: None for the run's own fair value source (its pools, or its CSV file; a run
+    priced from an HTTP stream, which cannot be read again, replays the prices it recorded), "recorded" for
+    the prices the run recorded at each step, or a CSV file (`timestamp,token,price` rows) to ask what the
+    same flow would have done on another path."""
     from solver.accounting.ledger import Ledger  # noqa: PLC0415
     from solver.backtest import backtest  # noqa: PLC0415
+    from solver.pricing.fair_value import PriceError  # noqa: PLC0415
 
     inputs = load_inputs(directory)
-    result = backtest(inputs["orders"], **inputs["kwargs"])
+    kwargs = dict(inputs["kwargs"])
+    source = kwargs["pricing_config"].fair_value_source
+    if prices is None and source.startswith(("http://", "https://")):
+        prices = RECORDED
+    if prices == RECORDED:
+        if not inputs["price_path"]:
+            raise BacktestInputError(
+                f"{directory}/{STEPS} holds no recorded prices (a run of an older version)"
+            )
+        kwargs["price_path"] = inputs["price_path"]
+        used = RECORDED
+    elif prices is not None:
+        kwargs["pricing_config"] = replace(kwargs["pricing_config"], fair_value_source=str(prices))
+        used = str(prices)
+    else:
+        used = source
+    try:
+        result = backtest(inputs["orders"], **kwargs)
+    except PriceError as e:
+        raise BacktestInputError(str(e)) from None
     ledger = Ledger.open(directory)
     try:
         live = live_outcomes(ledger)
     finally:
         ledger.close()
-    return _agreement(live, result, inputs["bad_lines"])
+    report = _agreement(live, result, inputs["bad_lines"])
+    report["prices"] = used
+    return report
 
 
 def _agreement(live: Mapping[str, tuple[str, str | None]], result, bad_lines: int) -> dict[str, Any]:
@@ -277,6 +310,15 @@ def backtest_command(
     run_dir: Annotated[
         Path, typer.Option("--run-dir", help="A `solver run` directory (its ledger, orders and recording).")
     ],
+    prices: Annotated[
+        str | None,
+        typer.Option(
+            "--prices",
+            metavar="recorded|FILE.csv",
+            help="The price path: the run's own source by default; `recorded` for the fair values the run "
+            "recorded each step; or a CSV of timestamp,token,price rows (a what-if on another path).",
+        ),
+    ] = None,
     json: JsonFlag = False,
 ) -> None:
     """Replay a run's recorded flow through the same pricing and decision code, without a chain, and compare
@@ -287,9 +329,11 @@ def backtest_command(
       solver run --blocks 20 --seed 3 --run-dir runs/a && solver backtest --run-dir runs/a
 
       solver backtest --run-dir runs/a --json | jq .agreement
+
+      solver backtest --run-dir runs/a --prices crash.csv   # the same flow on another price path
     """
     try:
-        report = compare_run(run_dir)
+        report = compare_run(run_dir, prices)
     except BacktestInputError as e:
         err.print(f"[red]error:[/red] {escape(str(e))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
@@ -302,6 +346,7 @@ def backtest_command(
 
 def _print(report: dict[str, Any]) -> None:
     agreement, summary = report["agreement"], report["summary"]
+    out.print(f"prices: {report['prices']}", markup=False)
     out.print(
         f"agreement {agreement['agree']} of {agreement['orders']} orders"
         + (" (exact)" if agreement["exact"] else ""),

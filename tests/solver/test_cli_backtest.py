@@ -26,7 +26,6 @@ def test_backtest_of_a_run_directory_agrees_with_its_ledger(devnet: ChainSession
     assert replay.exit_code == 0, replay.output
     data = json.loads(replay.stdout)
     agreement = data["agreement"]
-    print(agreement["agree"], "of", agreement["orders"], data["summary"])
     assert agreement["orders"] > 0 and data["summary"]["orders_seen"] == agreement["orders"]
     assert agreement["agree"] == agreement["orders"] and agreement["exact"], agreement["differences"]
 
@@ -34,6 +33,34 @@ def test_backtest_of_a_run_directory_agrees_with_its_ledger(devnet: ChainSession
     assert text.exit_code == 0, text.output
     assert f"agreement {agreement['orders']} of {agreement['orders']} orders (exact)" in text.output
     assert "backtest:" in text.output and "PnL estimate" in text.output
+
+    # the price path the run recorded replays the same decisions
+    recorded = runner.invoke(
+        cli.app, ["backtest", "--run-dir", str(run_dir), "--prices", "recorded", "--json"]
+    )
+    assert recorded.exit_code == 0, recorded.output
+    again = json.loads(recorded.stdout)
+    assert again["prices"] == "recorded" and again["agreement"] == agreement
+
+    # another price path (WETH marked 20% higher than the run saw) changes what the same flow does
+    steps = [json.loads(line) for line in (run_dir / "steps.jsonl").read_text().splitlines()]
+    rows = ["timestamp,token,price"]
+    for step in steps:
+        for symbol, price in step["fair_values"].items():
+            rows.append(f"{step['timestamp']},{symbol},{price * (1.2 if symbol == 'WETH' else 1.0)!r}")
+    path = tmp_path / "weth_up.csv"
+    path.write_text("\n".join(rows) + "\n")
+    what_if = runner.invoke(cli.app, ["backtest", "--run-dir", str(run_dir), "--prices", str(path), "--json"])
+    assert what_if.exit_code == 0, what_if.output
+    shifted = json.loads(what_if.stdout)
+    assert shifted["prices"] == str(path) and not shifted["agreement"]["exact"]
+    assert shifted["summary"]["orders_seen"] == data["summary"]["orders_seen"]
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("timestamp,token,price\n1,WETH,-3\n")
+    refused = runner.invoke(cli.app, ["backtest", "--run-dir", str(run_dir), "--prices", str(bad)])
+    assert refused.exit_code == 2 and "price of WETH must be positive" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
 
 
 def test_backtest_of_a_missing_or_incomplete_run_directory_is_a_one_line_error(tmp_path) -> None:
