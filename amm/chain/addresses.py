@@ -46,6 +46,16 @@ V3_DUTCH_ORDER_REACTOR = "0x0000000015757c461808EA25Eb309638B62681cf"
 PRIORITY_ORDER_REACTOR = "0x000000001Ec5656dcdB24D90DFa42742738De729"
 UNISWAPX_ORDER_QUOTER = "0xc6ef4C96Ee89e48Eff1C35545DBEED4Ad8dAC9D4"  # the SDK's chain-1 OrderQuoter
 
+# CoW Protocol, CREATE2-deployed through the same deployer with the salt of @cowprotocol/contracts' deploy
+# scripts (formatBytes32String("Mattresses in Berlin!")); the settlement's constructor CREATEs the relayer
+GPV2_SETTLEMENT = "0x9008D19f58AAbD9eD0D60971565AA8510560ab41"
+GPV2_VAULT_RELAYER = "0xC92E8bdf79f0507f65a392b0ab4667716BFE0110"
+GPV2_AUTHENTICATOR = "0x2c4c28DDBdAc9C5E7055b4C863b72eA0149D8aFE"  # the proxy; the allow list
+GPV2_AUTHENTICATOR_IMPLEMENTATION = "0x9E7Ae8Bdba9AA346739792d219a808884996Db67"
+GPV2_AUTHENTICATOR_OWNER = "0x6Fb5916c0f57f88004d5b5EB25f6f4D77353a1eD"  # proxy owner and first manager
+GPV2_SALT = b"Mattresses in Berlin!".ljust(32, b"\0")
+BALANCER_VAULT = "0xBA12222222228d8Ba445958a75a0704d566BF2C8"  # the settlement's (not on the built-in chain)
+
 # v3 fee tiers and their tick spacings, as enabled on mainnet (100 was added by governance in 2021)
 FEE_TICK_SPACING: dict[int, int] = {100: 1, 500: 10, 3000: 60, 10000: 200}
 

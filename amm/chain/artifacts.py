@@ -21,6 +21,7 @@ V3_CORE = "@uniswap/v3-core/artifacts/contracts"
 V3_PERIPHERY = "@uniswap/v3-periphery/artifacts/contracts"
 
 # name -> path under node_modules (npm packages) or under build/ (our compiled and exported artifacts)
+COW_MAINNET = "@cowprotocol/contracts/deployments/mainnet"
 NPM_ARTIFACTS: dict[str, str] = {
     "UniswapV3Factory": f"{V3_CORE}/UniswapV3Factory.sol/UniswapV3Factory.json",
     "UniswapV3Pool": f"{V3_CORE}/UniswapV3Pool.sol/UniswapV3Pool.json",
@@ -42,8 +43,11 @@ NPM_ARTIFACTS: dict[str, str] = {
     "UniswapV2Pair": "@uniswap/v2-core/build/UniswapV2Pair.json",
     "UniswapV2Router02": "@uniswap/v2-periphery/build/UniswapV2Router02.json",
     "WETH9": "canonical-weth/build/contracts/WETH9.json",
-    "GPv2Settlement": "@cowprotocol/contracts/lib/contracts/GPv2Settlement.json",
-    "GPv2AllowListAuthentication": "@cowprotocol/contracts/lib/contracts/GPv2AllowListAuthentication.json",
+    # CoW Protocol: what was deployed on mainnet (lib/contracts/ holds a later build whose bytecode differs)
+    "GPv2Settlement": f"{COW_MAINNET}/GPv2Settlement.json",
+    "GPv2AllowListAuthentication": f"{COW_MAINNET}/GPv2AllowListAuthentication_Implementation.json",
+    "GPv2AllowListAuthenticationProxy": f"{COW_MAINNET}/GPv2AllowListAuthentication_Proxy.json",
+    "GPv2VaultRelayer": "@cowprotocol/contracts/lib/contracts/GPv2VaultRelayer.json",  # ABI only: CREATEd
 }
 UNISWAPX_ARTIFACTS = (
     "Permit2",

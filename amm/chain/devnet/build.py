@@ -13,6 +13,7 @@ from typing import Any
 
 from amm.chain.anvil import Anvil
 from amm.chain.devnet.blocks import BlockBuilder
+from amm.chain.devnet.cow import deploy_cow
 from amm.chain.devnet.deploy import CoreContracts, deploy_core
 from amm.chain.devnet.history import DEADLINE, History
 from amm.chain.devnet.liquidity import PositionPlan, plan_positions, plan_v2_adds
@@ -42,6 +43,11 @@ class Roles:
     def from_accounts(cls, accounts: list[str]) -> Roles:
         return cls(deployer=accounts[0], lps=accounts[1:5], trader=accounts[5], users=accounts[6:10])
 
+    @property
+    def solver(self) -> str:
+        """The solver's own account: owns `solver run`'s filler, is on CoW's solver allow list."""
+        return self.users[3]
+
 
 def build_chain(progress: Progress | None = None) -> tuple[bytes, dict[str, Any]]:
     """Build the chain on a scratch anvil; returns (state JSON, manifest)."""
@@ -55,6 +61,7 @@ def build_chain(progress: Progress | None = None) -> tuple[bytes, dict[str, Any]
         say("deploy contracts", 0, 1)
         core = deploy_core(node, roles.deployer, minter=roles.deployer)
         uniswapx = deploy_uniswapx(node, roles.deployer)
+        cow = deploy_cow(node, roles.deployer, solvers=(roles.solver,))
         anvil.rpc.call("anvil_removeBlockTimestampInterval")
         say("deploy contracts", 1, 1)
 
@@ -126,6 +133,7 @@ def build_chain(progress: Progress | None = None) -> tuple[bytes, dict[str, Any]
             "transactions": builder.transactions,
             "contracts": asdict(core),
             "uniswapx": asdict(uniswapx),
+            "cow": asdict(cow),
             "tokens": {s: asdict(t) for s, t in TOKENS.items()},
             "pools": [
                 {
