@@ -42,8 +42,11 @@ class Interaction:
     value: int = 0
     inputs: tuple[tuple[str, int], ...] = ()  # (token, amount) the call takes from the settlement
     outputs: tuple[tuple[str, int], ...] = ()  # (token, amount) it gives back
+    liquidity_id: str | None = None  # an auction's liquidity, which the driver encodes (no calldata here)
 
     def as_abi(self) -> tuple[str, int, bytes]:
+        if self.liquidity_id is not None:
+            raise SettlementError(f"liquidity {self.liquidity_id} is encoded by the driver, not here")
         return (self.target, self.value, self.call_data)
 
 

@@ -40,6 +40,7 @@ class SignedCowOrder:
     signature: bytes  # as the trade carries it (for eip1271 and presign: starting with the owner)
     chain_id: int
     settlement: str = mainnet.GPV2_SETTLEMENT
+    known_uid: bytes | None = None  # the UID an auction gave (the driver's chain computed it)
 
     @property
     def digest(self) -> bytes:
@@ -47,7 +48,7 @@ class SignedCowOrder:
 
     @property
     def uid(self) -> bytes:
-        return self.order.uid(self.owner, self.chain_id, self.settlement)
+        return self.known_uid or self.order.uid(self.owner, self.chain_id, self.settlement)
 
     @property
     def receiver(self) -> str:

@@ -15,11 +15,12 @@ One `Settlement` per pair; a token shared by two pairs is priced separately in e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 from amm.chain import addresses as mainnet
+from solver.intents.cow.auction_routing import AuctionRoute, AuctionRouter
 from solver.intents.cow.order import BUY_ETH
 from solver.intents.cow.settlement import (
     Execution,
@@ -37,7 +38,9 @@ from solver.routing.route import Route
 from solver.routing.router import Router
 
 BISECTIONS = 32  # relative precision 2**-32 of the price bracket
-PRICE_DIGITS = 10**18  # clearing prices are fractions limited to this denominator
+# how far from the pools' mid the clearing price is looked for, step by step
+BRACKET_STEPS = tuple(Fraction(f) for f in ("1.0005", "1.002", "1.01", "1.03", "1.1", "1.3", "2", "4", "16"))
+PRICE_BITS = 96  # clearing prices: numerator and denominator of at most this many bits
 
 
 @dataclass(frozen=True)
@@ -62,19 +65,22 @@ class PairSolution:
     """A settlement of one pair's orders, the orders it left out (with why), and its residual route."""
 
     settlement: Settlement
-    route: Route | None
+    route: Route | AuctionRoute | None
     dropped: tuple[tuple[Candidate, str], ...]
 
 
 def solve(
     candidates: Sequence[Candidate],
-    router: Router,
+    router: Router | AuctionRouter,
     *,
     deadline: int,
     gas_price_wei: int = 0,
     slippage_bps: int = 0,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[PairSolution]:
-    """A settlement per token pair of `candidates` (orders already checked: valid, unfilled, funded)."""
+    """A settlement per token pair of `candidates` (orders already checked: valid, unfilled, funded), through
+    our pools (`Router`) or an auction's liquidity (`AuctionRouter`). `should_stop` is asked between pairs
+    (a deadline): the pairs solved by then are returned."""
     pairs: dict[tuple[str, str], list[Candidate]] = {}
     for c in candidates:
         if c.remaining <= 0 or c.sell.lower() == c.buy.lower():
@@ -83,6 +89,8 @@ def solve(
         pairs.setdefault(key, []).append(c)  # type: ignore[arg-type]
     out: list[PairSolution] = []
     for group in pairs.values():
+        if should_stop is not None and should_stop():
+            break
         solution = _solve_pair(group, router, deadline, gas_price_wei, slippage_bps)
         if solution is not None:
             out.append(solution)
@@ -90,27 +98,85 @@ def solve(
 
 
 def _solve_pair(
-    group: list[Candidate], router: Router, deadline: int, gas_price_wei: int, slippage_bps: int
+    group: list[Candidate],
+    router: Router | AuctionRouter,
+    deadline: int,
+    gas_price_wei: int,
+    slippage_bps: int,
 ) -> PairSolution | None:
+    """Clear the pair; while some order's limit is not met, leave out one order and clear again. Which one:
+    of the order furthest from its limit, the largest order on the side in excess (its impact may be what
+    pushes the others past their limits) and the largest violator, the one whose absence leaves the most
+    surplus to the rest (greedy, a few clearings per step)."""
     a, b = group[0].sell, group[0].buy
+
+    def clear(orders: list[Candidate]) -> tuple[_Pair, Fraction | None]:
+        pair = _Pair(a, b, orders, router, deadline, gas_price_wei, slippage_bps)
+        return pair, pair.clearing_price()
+
     included = list(group)
     dropped: list[tuple[Candidate, str]] = []
+    pair, price = clear(included)
     while included:
-        pair = _Pair(a, b, included, router, deadline, gas_price_wei, slippage_bps)
-        price = pair.clearing_price()
-        if price is None:
-            worst = max(included, key=lambda c: _limit_rate(c, a))
-            dropped.append((worst, "no clearing price: the pools cannot absorb the batch's residual"))
-            included.remove(worst)
-            continue
-        violators = [c for c in included if not _meets_limit(c, a, price)]
-        if not violators:
-            return pair.solution(price, tuple(dropped))
-        # the order asking the most of the side that the price goes against
-        worst = max(violators, key=lambda c: _limit_distance(c, a, price))
-        dropped.append((worst, "limit price not met at the batch's clearing price"))
-        included.remove(worst)
+        if price is not None:
+            violators = [c for c in included if not _meets_limit(c, a, price)]
+            if not violators:
+                return pair.solution(price, tuple(dropped))
+            options = {
+                id(c): c
+                for c in (
+                    max(violators, key=lambda c: _limit_distance(c, a, price)),
+                    max(violators, key=lambda c: _volume(c, a, price)),
+                    max(
+                        included,
+                        key=lambda c: _volume(c, a, price) * (1 if _on_excess_side(pair, c, price) else 0),
+                    ),
+                )
+            }
+            why = "limit price not met at the batch's clearing price"
+        else:
+            options = {id(c): c for c in sorted(included, key=lambda c: -_volume(c, a, None))[:2]}
+            why = "no clearing price: the pools cannot absorb the batch's residual"
+        best: tuple[Fraction, Candidate, _Pair, Fraction | None] | None = None
+        for candidate in options.values():
+            rest = [c for c in included if c is not candidate]
+            if not rest:
+                continue
+            trial, trial_price = clear(rest)
+            value = _surplus(trial, trial_price) if trial_price is not None else Fraction(-1)
+            if best is None or value > best[0]:
+                best = (value, candidate, trial, trial_price)
+        if best is None:
+            dropped.append((included[0], why))
+            return None
+        _, leave, pair, price = best
+        dropped.append((leave, why))
+        included.remove(leave)
     return None
+
+
+def _volume(c: Candidate, a: str, price: Fraction | None) -> Fraction:
+    """The order's size in B (A amounts at `price`, or 1:1 without one)."""
+    amount = c.order.order.sell_amount
+    if c.sell.lower() == a.lower():
+        return amount * (price if price is not None else Fraction(1))
+    return Fraction(amount)
+
+
+def _on_excess_side(pair: _Pair, c: Candidate, price: Fraction) -> bool:
+    net_a, _, _ = pair.flows(price)
+    return (c.sell.lower() == pair.a.lower()) == (net_a > 0)
+
+
+def _surplus(pair: _Pair, price: Fraction) -> Fraction:
+    """What the orders meeting their limits get beyond them, in B (A at `price`); those that do not meet
+    them count as the shortfall, so a price that breaks limits scores low."""
+    _, _, done = pair.flows(price)
+    total = Fraction(0)
+    for c, ex in zip(pair.orders, done, strict=True):
+        extra = ex.buy - c.order.order.buy_amount * ex.sell // max(c.order.order.sell_amount, 1)
+        total += extra if c.buy.lower() == pair.b.lower() else extra * price
+    return total
 
 
 class _Pair:
@@ -121,14 +187,14 @@ class _Pair:
         a: str,
         b: str,
         orders: list[Candidate],
-        router: Router,
+        router: Router | AuctionRouter,
         deadline: int,
         gas_price_wei: int,
         slippage_bps: int,
     ) -> None:
         self.a, self.b, self.orders, self.router = a, b, orders, router
         self.deadline, self.gas_price_wei, self.slippage_bps = deadline, gas_price_wei, slippage_bps
-        self._routes: dict[tuple[str, str, int, str], Route | None] = {}
+        self._routes: dict[tuple[str, str, int, str], Route | AuctionRoute | None] = {}
 
     # -- flows at a price -----------------------------------------------------------------------------
     def flows(self, price: Fraction) -> tuple[int, int, list[Execution]]:
@@ -143,7 +209,7 @@ class _Pair:
             done.append(ex)
         return net[self.a.lower()], net[self.b.lower()], done
 
-    def _route(self, sell: str, buy: str, amount: int, kind: str) -> Route | None:
+    def _route(self, sell: str, buy: str, amount: int, kind: str) -> Route | AuctionRoute | None:
         key = (sell, buy, amount, kind)
         if key not in self._routes:
             try:
@@ -154,7 +220,7 @@ class _Pair:
                 self._routes[key] = None
         return self._routes[key]
 
-    def residual(self, price: Fraction) -> tuple[bool, Route | None]:
+    def residual(self, price: Fraction) -> tuple[bool, Route | AuctionRoute | None]:
         """Whether the trades at `price` can be settled, routing the residual; and that route."""
         net_a, net_b, _ = self.flows(price)
         if net_a >= 0 and net_b >= 0:
@@ -164,7 +230,12 @@ class _Pair:
             return (route is not None and route.min_amount_out >= -net_b), route
         if net_b > 0 > net_a:  # buy the A owed with at most the excess B
             route = self._route(self.b, self.a, -net_a, "exact_out")
-            return (route is not None and route.max_amount_in <= net_b), route
+            if route is not None:
+                return route.max_amount_in <= net_b, route
+            # no exact-output route: sell all the excess B instead (what it yields beyond the A owed stays
+            # in the settlement)
+            route = self._route(self.b, self.a, net_b, "exact_in")
+            return (route is not None and route.min_amount_out >= -net_a), route
         return False, None  # both short: no price can be paid
 
     # -- the clearing price ---------------------------------------------------------------------------
@@ -178,23 +249,40 @@ class _Pair:
         if net_a >= 0 and net_b >= 0:
             return mid  # the batch clears at the pools' own price (a perfect coincidence of wants)
         a_in_excess = net_a > 0
-        # A in excess: the price must fall below mid until the pools pay; B in excess: rise above it
-        low, high = (mid / 2, mid) if a_in_excess else (mid, mid * 2)
-        for _ in range(8):  # widen until the far end is feasible
-            far = low if a_in_excess else high
-            if self.residual(_limited(far))[0]:
+
+        # A in excess: feasible at and below the clearing price; B in excess: at and above it. The mid is
+        # only a start (a small route's rate can sit off the deep liquidity's): bracket by feasibility.
+        def feasible(p: Fraction) -> bool:
+            return self.residual(_limited(p))[0]
+
+        good_side_low = a_in_excess  # feasible prices lie below the boundary
+        good: Fraction | None = None
+        bad: Fraction | None = None
+        mid_ok = feasible(mid)
+        # walk away from the mid in widening steps (not doubling at once: a price too far flips which side
+        # is in excess) until feasibility changes
+        toward_low = good_side_low != mid_ok  # infeasible mid: go toward the feasible side, else away
+        previous = mid
+        for factor in BRACKET_STEPS:
+            probe = mid / factor if toward_low else mid * factor
+            if feasible(probe) != mid_ok:
+                good, bad = (previous, probe) if mid_ok else (probe, previous)
                 break
-            low, high = (low / 2, low) if a_in_excess else (high, high * 2)
+            previous = probe
         else:
+            if mid_ok:
+                good = previous
+        if good is None:
             return None
+        if bad is None:
+            return _limited(good)
         for _ in range(BISECTIONS):
-            middle = _limited((low + high) / 2)
-            ok = self.residual(middle)[0]
-            if a_in_excess:
-                low, high = (middle, high) if ok else (low, middle)
+            middle = _limited((good + bad) / 2)
+            if feasible(middle):
+                good = middle
             else:
-                low, high = (low, middle) if ok else (middle, high)
-        best = _limited(low if a_in_excess else high)
+                bad = middle
+        best = _limited(good)
         return best if self.residual(best)[0] else None
 
     def _mid(self) -> Fraction | None:
@@ -223,7 +311,9 @@ class _Pair:
                 prices[token] = price.numerator if is_a else price.denominator
         trades = [Trade(c.order, c.remaining) for c in self.orders]
         settlement = Settlement(prices, trades)
-        if route is not None:
+        if isinstance(route, AuctionRoute):
+            settlement.interactions = route.interactions()
+        elif route is not None:
             settlement.interactions = route_interactions(
                 route, deadline=self.deadline, slippage_bps=self.slippage_bps
             )
@@ -273,4 +363,11 @@ def _limit_distance(c: Candidate, a: str, price: Fraction) -> Fraction:
 
 
 def _limited(price: Fraction) -> Fraction:
-    return price.limit_denominator(PRICE_DIGITS) if price.denominator > PRICE_DIGITS else price
+    """The price with numerator and denominator cut to PRICE_BITS bits (relative precision 2**-PRICE_BITS
+    at any magnitude, a WBTC-per-DAI as much as a DAI-per-WBTC), so amounts times prices stay far inside
+    uint256."""
+    n, d = price.numerator, price.denominator
+    shift = max(n.bit_length(), d.bit_length()) - PRICE_BITS
+    if shift <= 0:
+        return price
+    return Fraction(max(n >> shift, 1), max(d >> shift, 1))
