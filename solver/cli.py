@@ -19,6 +19,7 @@ from amm.chain.errors import ChainError
 from amm.cli.common import ForkBlock, ForkUrl, JsonFlag, RpcUrl, chain_from_options, err, out, print_json
 from solver.cli_backtest import backtest_command
 from solver.cli_cow import serve_cow_command
+from solver.cli_jit import app as jit_app
 from solver.cli_run import run_command
 from solver.routing.errors import InvalidOrder, RoutingError
 from solver.routing.route import Route
@@ -37,6 +38,7 @@ _PAIRED = ("--sell", "--buy-exact")  # options that take "AMOUNT TOKEN" as two w
 app.command("run")(run_command)
 app.command("backtest")(backtest_command)
 app.command("serve-cow")(serve_cow_command)
+app.add_typer(jit_app, name="jit")
 
 
 @app.callback()

@@ -39,6 +39,9 @@ NPM_ARTIFACTS: dict[str, str] = {
         f"{V3_PERIPHERY}/lens/UniswapInterfaceMulticall.sol/UniswapInterfaceMulticall.json"
     ),
     "SwapRouter02": "@uniswap/swap-router-contracts/artifacts/contracts/SwapRouter02.sol/SwapRouter02.json",
+    "UniversalRouter": (
+        "@uniswap/universal-router/artifacts/contracts/UniversalRouter.sol/UniversalRouter.json"
+    ),
     "UniswapV2Factory": "@uniswap/v2-core/build/UniswapV2Factory.json",
     "UniswapV2Pair": "@uniswap/v2-core/build/UniswapV2Pair.json",
     "UniswapV2Router02": "@uniswap/v2-periphery/build/UniswapV2Router02.json",

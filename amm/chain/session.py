@@ -6,7 +6,7 @@ errors that say what to do).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,10 +46,14 @@ class ChainSession:
             self.node.rpc.close()
 
 
-def start_devnet(*, rebuild: bool = False, progress: Progress | None = None) -> ChainSession:
-    """Start the built-in mainnet-shaped chain from its state file (building the file first if stale)."""
+def start_devnet(
+    *, rebuild: bool = False, progress: Progress | None = None, anvil_args: Sequence[str] = ()
+) -> ChainSession:
+    """Start the built-in mainnet-shaped chain from its state file (building the file first if stale).
+
+    `anvil_args` are extra anvil flags, e.g. ("--order", "fifo") for a node that mines ordered bundles."""
     manifest = statefile.ensure_state(rebuild=rebuild, progress=progress)
-    anvil = Anvil(load_state=statefile.state_path()).start()
+    anvil = Anvil(load_state=statefile.state_path(), args=anvil_args).start()
     node = Node(anvil.rpc)
     if not node.code(manifest["contracts"]["v3_factory"]):
         anvil.stop()
@@ -77,8 +81,11 @@ def open_chain(
     fork_url: str | None = None,
     fork_block_number: int | None = None,
     progress: Progress | None = None,
+    anvil_args: Sequence[str] = (),
 ) -> Iterator[ChainSession]:
-    """`rpc_url`: use that node as is; `fork_url`: fork it on a local anvil; neither: the built-in chain."""
+    """`rpc_url`: use that node as is; `fork_url`: fork it on a local anvil; neither: the built-in chain.
+
+    `anvil_args`: extra flags for the anvil this starts (the built-in chain only)."""
     if rpc_url and fork_url:
         raise ChainError("give either --rpc-url (use a node as is) or --fork-url (fork it locally), not both")
     if fork_block_number is not None and not fork_url:
@@ -88,7 +95,7 @@ def open_chain(
     elif fork_url:
         session = start_fork(fork_url, fork_block_number)
     else:
-        session = start_devnet(progress=progress)
+        session = start_devnet(progress=progress, anvil_args=anvil_args)
     try:
         yield session
     finally:
