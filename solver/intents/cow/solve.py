@@ -37,7 +37,8 @@ from solver.routing.errors import RoutingError
 from solver.routing.route import Route
 from solver.routing.router import Router
 
-BISECTIONS = 32  # relative precision 2**-32 of the price bracket
+BISECTIONS = 40  # at most; the bracket stops at PRICE_TOLERANCE (relative)
+PRICE_TOLERANCE = Fraction(1, 2**27)  # 7.5e-9: far below a wei of surplus on the orders a batch carries
 # how far from the pools' mid the clearing price is looked for, step by step
 BRACKET_STEPS = tuple(Fraction(f) for f in ("1.0005", "1.002", "1.01", "1.03", "1.1", "1.3", "2", "4", "16"))
 PRICE_BITS = 96  # clearing prices: numerator and denominator of at most this many bits
@@ -277,6 +278,8 @@ class _Pair:
         if bad is None:
             return _limited(good)
         for _ in range(BISECTIONS):
+            if abs(bad - good) <= good * PRICE_TOLERANCE:
+                break
             middle = _limited((good + bad) / 2)
             if feasible(middle):
                 good = middle
