@@ -24,7 +24,7 @@ import numpy as np
 
 from solver.routing.errors import InsufficientLiquidity
 from solver.routing.exact import Plan, Quoter, realise
-from solver.routing.network import BUY, SELL, Network
+from solver.routing.network import BUY, SELL, Network, edge_paths
 from solver.routing.route import GasModel
 
 
@@ -74,21 +74,7 @@ def best_single_pool(
 # ------------------------------------------------------------------------------------------------ SOR-style
 def routes(network: Network, max_hops: int = 3) -> list[list[int]]:
     """Every path of edges SELL -> BUY through distinct tokens, of at most `max_hops` edges."""
-    out_of: dict[int, list[int]] = {}
-    for e, edge in enumerate(network.edges):
-        out_of.setdefault(edge.i, []).append(e)
-    found: list[list[int]] = []
-
-    def walk(token: int, path: list[int], seen: set[int]) -> None:
-        for e in out_of.get(token, []):
-            j = network.edges[e].j
-            if j == BUY:
-                found.append([*path, e])
-            elif len(path) + 1 < max_hops and j not in seen:
-                walk(j, [*path, e], seen | {j})
-
-    walk(SELL, [], {SELL})
-    return found
+    return edge_paths(network, max_hops)
 
 
 def sor_split(

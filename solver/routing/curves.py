@@ -19,6 +19,7 @@ rounding, which the exact execution settles.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ _Q96 = float(2**96)
 _V2_GAMMA = 0.997
 _V2_SPAN = 1e9  # a v2 curve is cut where its price moved by 1e18: every reserve but a 1e-9 sliver is out
 _OFFSET = 256.0  # per-curve offset of log(u) keys, larger than any curve's log-u span (~90)
+_CAP_GAP = 1e-9  # margin left before a capping tick: 1e-9 of the rate, far above the keys' float resolution
 
 
 @dataclass(frozen=True)
@@ -198,35 +200,57 @@ class CurveSet:
         d_in = half_l * u_star * self.inv_gamma * sloped
         return Flows(amount_in, amount_out, d_in, idx, trading, self.seg_ticks)
 
-    def output_for_input(self, index: int, amount_in: float) -> float:
-        """Float output of curve `index` for `amount_in` (inverse search on its cumulative input)."""
+    def capped(self, caps: np.ndarray) -> CurveSet:
+        """The same curves, each with `caps[e] >= 0` ending just before the initialised tick it would cross
+        after `caps[e]` ticks (caps < 0: as is): a leg limited to crossing at most that many ticks, whose tick
+        gas is then known, so the split search can weigh a tick's gas against the flow beyond it.
+
+        A curve that cannot trade at all within its cap (its price sits on a tick) gets m_end = 0: callers
+        leave such edges inactive."""
+        out = copy.copy(self)
+        m_end = self.m_end.copy()
+        counts = np.diff(np.append(self.start, len(self.u)))
+        for e in np.flatnonzero((caps >= 0) & (caps + 1 < counts)):
+            boundary = float(self.seg_m[self.start[e] + caps[e] + 1])
+            # a flow ending exactly on a tick crosses it: stop a hair before (keys resolve ~1e-11)
+            m_end[e] = max(min(m_end[e], boundary - _CAP_GAP), 0.0)
+        out.m_end = m_end
+        ends = self.flows(m_end)
+        out.in_end = np.where(m_end < self.m_end, ends.amount_in, self.in_end)
+        out.out_end = np.where(m_end < self.m_end, ends.amount_out, self.out_end)
+        return out
+
+    def output_for_input(self, index: int, amount_in: float) -> tuple[float, int]:
+        """Float output of curve `index` for `amount_in`, and the initialised ticks it crosses."""
         start, count = int(self.start[index]), len(self.curves[index].u)
         if amount_in <= 0:
-            return 0.0
-        if amount_in >= self.in_end[index]:
-            return float(self.out_end[index])
+            return 0.0, 0
         cum = self.cum_in[start : start + count]
-        k = start + int(np.searchsorted(cum, amount_in, side="right")) - 1
+        k = start + int(np.searchsorted(cum, min(amount_in, float(self.in_end[index])), side="right")) - 1
+        ticks = int(self.seg_ticks[k])
+        if amount_in >= self.in_end[index]:
+            return float(self.out_end[index]), ticks
         half_l, u_k = float(self.table[k, 2]), float(self.u[k])
         if half_l <= 0:
-            return float(self.cum_out[k])
+            return float(self.cum_out[k]), ticks
         u = u_k + (amount_in - float(self.cum_in[k])) * float(self.gamma[index]) / (2.0 * half_l)
-        return float(self.cum_out[k]) + 2.0 * half_l * (u - u_k) / (u_k * u)
+        return float(self.cum_out[k]) + 2.0 * half_l * (u - u_k) / (u_k * u), ticks
 
-    def input_for_output(self, index: int, amount_out: float) -> float:
-        """Float input curve `index` needs to pay `amount_out` (inf if it cannot)."""
+    def input_for_output(self, index: int, amount_out: float) -> tuple[float, int]:
+        """Float input curve `index` needs to pay `amount_out` (inf if it cannot), and ticks crossed."""
         start, count = int(self.start[index]), len(self.curves[index].u)
         if amount_out <= 0:
-            return 0.0
+            return 0.0, 0
         if amount_out >= self.out_end[index]:
-            return float("inf")
+            return float("inf"), 0
         cum = self.cum_out[start : start + count]
         k = start + int(np.searchsorted(cum, amount_out, side="right")) - 1
+        ticks = int(self.seg_ticks[k])
         half_l, u_k = float(self.table[k, 2]), float(self.u[k])
         if half_l <= 0:
-            return float("inf")
+            return float("inf"), ticks
         # out - cum_out = L (1/u_k - 1/u)  =>  1/u = 1/u_k - (out - cum_out) / L
         inv_u = 1.0 / u_k - (amount_out - float(self.cum_out[k])) / (2.0 * half_l)
         if inv_u <= 0:
-            return float("inf")
-        return float(self.cum_in[k]) + 2.0 * half_l * (1.0 / inv_u - u_k) / float(self.gamma[index])
+            return float("inf"), ticks
+        return float(self.cum_in[k]) + 2.0 * half_l * (1.0 / inv_u - u_k) / float(self.gamma[index]), ticks

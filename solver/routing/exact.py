@@ -1,4 +1,4 @@
-"""Exact integer execution of a split on the pool models, and its polish.
+"""Exact integer execution of a split on the pool models.
 
 The float search (`dual.py`) says how much each edge should carry; here those shares become integers and every
 leg is quoted on the exact v3/v2 model, in topological order of the tokens, so what a hub token receives is
@@ -6,15 +6,12 @@ exactly what its outgoing legs spend (exact input) or what they need (exact outp
 one leg (an edge is a pool in one direction, and a pool never trades both ways at one set of prices), so a
 quote on the loaded model is exactly what the pool will do inside the route, whatever the order of the legs.
 
-`polish` then moves integer amounts between legs that leave the same token while the exact objective
-(output net of gas, or input plus gas) improves: it settles tick crossings (~40k gas each, which the float
-search cannot see) and the fixed cost of small legs that the float search could only estimate.
+`polish.py` then improves the integer split exactly (tick crossings, small legs).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from amm.errors import Revert
@@ -23,6 +20,8 @@ from amm.v3.pool import Pool
 from amm.v3.tick_math import get_sqrt_ratio_at_tick
 from solver.routing.errors import InsufficientLiquidity
 from solver.routing.network import BUY, SELL, Network
+
+_RETREAT_TRIES = 4  # units a retreat steps down while rounding still reaches the tick
 
 
 class Quoter:
@@ -40,30 +39,41 @@ class Quoter:
         return self._quote(edge, amount_out, False)
 
     def before_last_tick(self, edge: int, amount: int, exact_in: bool) -> int | None:
-        """The largest amount (input, or output for exact output) the edge's v3 pool takes before crossing
-        the last initialised tick that `amount` crosses; None if it crosses none (or is a v2 pair)."""
+        """The largest amount (input, or output for exact output) the edge's v3 pool takes without crossing
+        the last initialised tick that `amount` crosses; None if it crosses none (or is a v2 pair).
+
+        A swap that reaches a tick's price crosses it, and near a tick one raw unit of a token can move the
+        price by less than one unit of sqrtPriceX96: stopping one unit of price short of the tick can still
+        cost the amount that reaches it. So: the amount that takes the price exactly to the tick, less one,
+        checked by a quote (and lowered by a unit while rounding still reaches the tick)."""
         e = self.network.edges[edge]
         model, zfo = e.pool.model, e.zero_for_one
         if isinstance(model, Pair):
             return None
+        specified = amount if exact_in else -amount
         self.quotes += 1
-        q = _v3_quote(model, zfo, amount if exact_in else -amount)
+        q = _v3_quote(model, zfo, specified)
         if q.ticks_crossed == 0:
             return None
         ticks = model.initialized_ticks
-        if zfo:  # moving down, crossing t leaves tick t - 1: the last one crossed is the lowest above the end
-            last = ticks[bisect_right(ticks, q.tick)]
-            limit = get_sqrt_ratio_at_tick(last) + 1
-        else:  # moving up, crossing t leaves tick t: the last one crossed is the highest at or below the end
-            last = ticks[bisect_right(ticks, q.tick) - 1]
-            limit = get_sqrt_ratio_at_tick(last) - 1
+        # moving down, crossing t leaves tick t - 1: the last one crossed is the lowest above the end;
+        # moving up, crossing t leaves tick t: the last one crossed is the highest at or below the end
+        last = ticks[bisect_right(ticks, q.tick)] if zfo else ticks[bisect_right(ticks, q.tick) - 1]
         try:
-            stop = model.quote(zfo, amount if exact_in else -amount, limit)
-        except Revert:
+            self.quotes += 1
+            reach = model.quote(zfo, specified, get_sqrt_ratio_at_tick(last))
+        except Revert:  # the price sits on that tick: any trade crosses it
             return None
-        paid_in, paid_out = (stop.amount0, -stop.amount1) if zfo else (stop.amount1, -stop.amount0)
-        result = paid_in if exact_in else paid_out
-        return result if 0 < result < amount else None
+        paid_in, paid_out = (reach.amount0, -reach.amount1) if zfo else (reach.amount1, -reach.amount0)
+        candidate = (paid_in if exact_in else paid_out) - 1
+        for _ in range(_RETREAT_TRIES):
+            if not 0 < candidate < amount:
+                return None
+            self.quotes += 1
+            if _v3_quote(model, zfo, candidate if exact_in else -candidate).ticks_crossed < q.ticks_crossed:
+                return candidate
+            candidate -= 1
+        return None
 
     def _quote(self, edge: int, amount: int, exact_in: bool) -> tuple[int, int, int]:
         key = (edge, amount, exact_in)
@@ -208,86 +218,3 @@ def realise(
             i = network.edges[e].i
             need[i] = need.get(i, 0) + legs[e][0]
     return Plan(False, order, shares, legs, need.get(SELL, 0), amount)
-
-
-Objective = Callable[[Plan], float]
-
-
-def polish(quoter: Quoter, plan: Plan, objective: Objective, *, budget: int = 12) -> tuple[Plan, float]:
-    """Greedy exact improvement of the integer split, at most `budget` exact evaluations.
-
-    Two kinds of move, each kept only if the exact objective improves:
-    * tick retreats: a v3 leg that crosses initialised ticks stops just before its last one (each crossing
-      costs ~40k gas the float search cannot see) and its largest sibling (the legs leaving, or for exact
-      output entering, the same token) takes the difference;
-    * small legs: a leg carrying under 2% of its token's amount is folded into its largest sibling.
-    Without gas there is nothing to polish: the float optimum, rounded, is optimal to a few raw units.
-    """
-    best, best_value = plan, objective(plan)
-    evaluations = 0
-
-    def attempt(k: int, split: dict[int, int]) -> bool:
-        nonlocal best, best_value, evaluations
-        weights = _weights(best)
-        for e in best.shares[k]:
-            weights[e] = float(split.get(e, 0))
-        evaluations += 1
-        try:
-            trial = realise(quoter, weights, best.exact_in, _size(best), {**best.shares, k: split})
-        except InsufficientLiquidity:
-            return False
-        value = objective(trial)
-        if value > best_value:
-            best, best_value = trial, value
-            return True
-        return False
-
-    moved = True
-    while moved and evaluations < budget:
-        moved = False
-        for e in sorted(best.legs, key=lambda e: -best.legs[e][2]):
-            if best.legs[e][2] == 0 or evaluations >= budget:
-                continue
-            k = _share_token(quoter.network, e, best.exact_in)
-            current = best.shares.get(k, {})
-            if e not in current or len(current) < 2:
-                continue
-            target = quoter.before_last_tick(e, current[e], best.exact_in)
-            if target is None:
-                continue
-            if attempt(k, _shift(current, e, current[e] - target)):
-                moved = True
-                break
-    for k in list(best.shares):
-        split = best.shares.get(k, {})
-        total = sum(split.values())
-        for e in sorted(split, key=split.__getitem__):
-            if evaluations >= budget or e not in best.shares.get(k, {}) or len(best.shares[k]) < 2:
-                continue
-            if best.shares[k][e] < 0.02 * total:
-                attempt(k, _shift(best.shares[k], e, best.shares[k][e]))
-    return best, best_value
-
-
-def _shift(split: dict[int, int], e: int, delta: int) -> dict[int, int]:
-    """Move `delta` units off leg e onto its largest sibling: at the optimum every leg has the same marginal
-    rate, and the largest one's rate moves least per unit, so it absorbs a small amount most cheaply (and
-    only two legs need new quotes)."""
-    moved = dict(split)
-    moved[e] -= delta
-    largest = max((x for x in split if x != e), key=lambda x: split[x])
-    moved[largest] += delta
-    return {x: a for x, a in moved.items() if a > 0}
-
-
-def _share_token(network: Network, e: int, exact_in: bool) -> int:
-    edge = network.edges[e]
-    return edge.i if exact_in else edge.j
-
-
-def _weights(plan: Plan) -> dict[int, float]:
-    return {e: float(a) for split in plan.shares.values() for e, a in split.items()}
-
-
-def _size(plan: Plan) -> int:
-    return plan.amount_in if plan.exact_in else plan.amount_out

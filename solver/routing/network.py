@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -57,6 +58,49 @@ class Network:
 
     def out_of(self, k: int) -> list[int]:
         return [n for n, e in enumerate(self.edges) if e.i == k]
+
+    @cached_property
+    def paths(self) -> list[list[int]]:
+        """Every path of at most three edges from SELL to BUY through distinct tokens (one per combination
+        of pools along each token path)."""
+        return edge_paths(self, 3)
+
+    @cached_property
+    def path_matrix(self) -> np.ndarray:
+        """`paths` as rows of edge indices padded with -1."""
+        matrix = np.full((len(self.paths), 3), -1, dtype=np.int64)
+        for p, path in enumerate(self.paths):
+            matrix[p, : len(path)] = path
+        return matrix
+
+    @cached_property
+    def path_lengths(self) -> np.ndarray:
+        return np.array([len(path) for path in self.paths], dtype=np.int64)
+
+    @cached_property
+    def path_log_spot(self) -> np.ndarray:
+        """Log of each path's spot rate (fees included): the product of its pools' spot rates."""
+        m = self.path_matrix
+        return np.where(m >= 0, self.curves.log_spot[np.maximum(m, 0)], 0.0).sum(axis=1)
+
+
+def edge_paths(network: Network, max_edges: int) -> list[list[int]]:
+    """Every path of edges SELL -> BUY through distinct tokens, of at most `max_edges` edges."""
+    out_of: dict[int, list[int]] = {}
+    for e, edge in enumerate(network.edges):
+        out_of.setdefault(edge.i, []).append(e)
+    found: list[list[int]] = []
+
+    def walk(token: int, path: list[int], seen: set[int]) -> None:
+        for e in out_of.get(token, []):
+            j = network.edges[e].j
+            if j == BUY:
+                found.append([*path, e])
+            elif len(path) + 1 < max_edges and j not in seen:
+                walk(j, [*path, e], seen | {j})
+
+    walk(SELL, [], {SELL})
+    return found
 
 
 def token_paths(

@@ -2,11 +2,13 @@
 
 1. `network.build_network`: the pools on paths of at most `max_hops` between the two tokens.
 2. `dual.solve`: float prices at which every used pool trades to the same marginal rate (convex, Newton).
-3. `search.SplitSearch`: a fixed gas cost per leg is not convex; pools whose value does not cover their gas
-   are dropped (and idle ones that would are offered back), re-solving each time (see that module).
-4. `exact.realise` + `exact.polish`: integer amounts quoted on the exact pool models, then improved exactly.
-5. A safety net: single pools and single two-hop paths, estimated on the float curves; the best is quoted
-   exactly and replaces the split if it is better net of gas (only when gas dwarfs the gains of splitting).
+3. `search.SplitSearch`: fixed gas per leg and per tick crossed is not convex; starting from the full split
+   or from the best single path (every choice of pool per hop, `paths.py`), legs are dropped, offered back,
+   swapped for other pools and stopped before ticks while that pays for its gas (`moves.py`), re-solving
+   each time (see those modules).
+4. `exact.realise` + `polish.polish`: integer amounts quoted on the exact pool models, then improved exactly.
+5. A safety net: the best few single paths, estimated on the float curves, are quoted exactly and replace
+   the split if better net of gas (only when gas dwarfs the gains of splitting).
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ import numpy as np
 from amm.chain.addresses import WETH
 from solver.routing import dual
 from solver.routing.errors import InsufficientLiquidity, InvalidOrder, NoRoute, RoutingError, SameToken
-from solver.routing.exact import Objective, Plan, Quoter, polish, realise
+from solver.routing.exact import Plan, Quoter, realise
 from solver.routing.network import BUY, SELL, Network, build_network
+from solver.routing.polish import Objective, polish
 from solver.routing.prices import reference_prices
 from solver.routing.route import GasModel, Kind, Leg, Order, Route, RouteStats
 from solver.routing.search import Solved, SplitSearch
@@ -173,8 +176,9 @@ class Router:
         split_net: float,
         singles: list[tuple[float, list[int]]],
     ) -> Plan:
-        """Replace the split by a single pool or two-hop path if that is better net of gas: candidates are
-        ranked on the float curves and only those within 1 bp of the split are quoted exactly."""
+        """Replace the split by a single path if that is better net of gas: candidates (every choice of pool
+        per hop) are ranked on the float curves and only the best few within 1 bp of the split are quoted
+        exactly."""
         best, best_value = plan, objective(plan)
         scored = sorted(singles, key=lambda c: c[0], reverse=True)
         for estimate, path in scored[:3]:
