@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_abi import decode, encode
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 from eth_utils.abi import abi_to_signature, collapse_if_tuple
 
 from amm.chain.errors import ChainError
@@ -63,12 +63,16 @@ class ContractInterface:
         self.functions: dict[str, Function] = {}
         self.events: dict[str, Event] = {}
         self.constructor_types: tuple[str, ...] = ()
+        self.errors: dict[bytes, tuple[str, tuple[str, ...]]] = {}  # selector -> (name, argument types)
         for item in self.abi:
             kind = item.get("type", "function")
             if kind == "function":
                 self._add_function(item)
             elif kind == "event":
                 self._add_event(item)
+            elif kind == "error":
+                types = tuple(collapse_if_tuple(i) for i in item.get("inputs", []))
+                self.errors[keccak(text=f"{item['name']}({','.join(types)})")[:4]] = (item["name"], types)
             elif kind == "constructor":
                 self.constructor_types = tuple(collapse_if_tuple(i) for i in item.get("inputs", []))
 
@@ -94,6 +98,19 @@ class ContractInterface:
             data=tuple((i["name"], collapse_if_tuple(i)) for i in inputs if not i.get("indexed")),
         )
 
+    def decode_error(self, data: bytes) -> str | None:
+        """A custom error of this ABI as `Name(arg, ...)` (addresses checksummed, bytes as hex), or None when
+        the payload is not one of them."""
+        known = self.errors.get(bytes(data[:4]))
+        if known is None:
+            return None
+        name, types = known
+        try:
+            values = decode(list(types), bytes(data[4:]))
+        except Exception:  # a known selector with malformed arguments: not decodable
+            return None
+        return f"{name}({', '.join(_shown(v) for v in values)})"
+
     def fn(self, name: str) -> Function:
         try:
             return self.functions[name]
@@ -114,3 +131,13 @@ class ContractInterface:
 
     def encode_constructor(self, *args: Any) -> bytes:
         return encode(list(self.constructor_types), list(args)) if self.constructor_types else b""
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
+        return to_checksum_address(value)
+    if isinstance(value, tuple | list):
+        return "(" + ", ".join(_shown(v) for v in value) + ")"
+    return str(value)

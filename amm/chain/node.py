@@ -235,13 +235,34 @@ class Contract:
             reason = err.revert_reason
             if reason is None:
                 raise
-            raise TransactionFailed("(eth_call)", reason, f"{self.interface.name}.{function.name}") from None
+            what = f"{self.interface.name}.{function.name}"
+            raise TransactionFailed("(eth_call)", self._readable(reason), what) from None
         return function.decode(raw)
 
     def transact(self, fn: str, *args: Any, sender: str, value: int = 0, gas: int | None = None) -> Receipt:
+        """Send `fn(*args)`; a revert raises TransactionFailed with this contract's custom errors decoded
+        (`LegSlippage(2, 99, 100)`, not the raw payload)."""
         function = self.interface.fn(fn)
         what = f"{self.interface.name}.{function.name}"
-        return self.node.send(sender, self.address, function.encode(*args), value=value, gas=gas, what=what)
+        try:
+            return self.node.send(
+                sender, self.address, function.encode(*args), value=value, gas=gas, what=what
+            )
+        except TransactionFailed as failed:
+            readable = self._readable(failed.reason)
+            if readable == failed.reason:
+                raise
+            raise TransactionFailed(failed.tx_hash, readable, what) from None
+
+    def _readable(self, reason: str | None) -> str | None:
+        """A raw custom-error payload (0x-hex) decoded with this contract's ABI, else as it was."""
+        if not reason or not reason.startswith("0x"):
+            return reason
+        try:
+            data = bytes.fromhex(reason[2:])
+        except ValueError:
+            return reason
+        return self.interface.decode_error(data) or reason
 
     def events(self, receipt: Receipt, name: str) -> list[dict[str, Any]]:
         """Decoded `name` events that this contract emitted in `receipt`."""

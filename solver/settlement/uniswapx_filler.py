@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from eth_abi import decode, encode
-from eth_utils import keccak, to_checksum_address
-from eth_utils.abi import collapse_if_tuple
+from eth_utils import to_checksum_address
 
 from amm.chain import addresses as mainnet
 from amm.chain import artifacts
+from amm.chain.abi import ContractInterface
 from amm.chain.errors import RpcError, TransactionFailed, decode_revert
 from amm.chain.node import Contract, Node, Receipt
 from solver.routing.executor import LegResult, LegStruct, encode_legs
@@ -84,7 +84,6 @@ class UniswapXFiller:
     def __init__(self, node: Node, address: str) -> None:
         self.node = node
         self.contract: Contract = node.contract("UniswapXFiller", address)
-        self._errors = _Errors(self.contract.interface.abi)
 
     @property
     def address(self) -> str:
@@ -114,7 +113,7 @@ class UniswapXFiller:
         )
         sender = deployer or owner
         what = "deploy UniswapXFiller"
-        _simulate(node, sender, None, code, what, _Errors(artifact.abi))
+        _simulate(node, sender, None, code, what, artifact.interface)
         return cls(node, node.deploy(sender, code, what=what))
 
     # calldata --------------------------------------------------------------------------------------------
@@ -234,7 +233,7 @@ class UniswapXFiller:
         self, data: bytes, *, sender: str, what: str = "UniswapXFiller call", gas_price: int | None = None
     ) -> bytes:
         """eth_call `data` on the filler from `sender`; a revert raises TransactionFailed, error decoded."""
-        return _simulate(self.node, sender, self.address, data, what, self._errors, gas_price)
+        return _simulate(self.node, sender, self.address, data, what, self.contract.interface, gas_price)
 
     def send(
         self,
@@ -251,37 +250,12 @@ class UniswapXFiller:
         except TransactionFailed as failed:  # the chain moved between the simulation and the block
             reason = failed.reason
             if reason and reason.startswith("0x"):
-                reason = self._errors.decode(bytes.fromhex(reason[2:]))
+                reason = self.decode_error(bytes.fromhex(reason[2:]))
             raise TransactionFailed(failed.tx_hash, reason, what) from None
 
     def decode_error(self, data: bytes) -> str:
         """A revert payload as `Error(arg, ...)` when the filler's ABI declares it, else `decode_revert`."""
-        return self._errors.decode(data)
-
-
-class _Errors:
-    """Decodes revert payloads with the custom errors of an ABI (the filler's own and those it inherits)."""
-
-    def __init__(self, abi: Sequence[dict[str, Any]]) -> None:
-        self.by_selector: dict[bytes, tuple[str, tuple[str, ...]]] = {}
-        for item in abi:
-            if item.get("type") == "error":
-                types = tuple(collapse_if_tuple(i) for i in item.get("inputs", []))
-                selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
-                self.by_selector[selector] = (item["name"], types)
-
-    def decode(self, data: bytes | None) -> str:
-        if not data:
-            return ""
-        known = self.by_selector.get(data[:4])
-        if known is None:
-            return decode_revert(data)
-        name, types = known
-        try:
-            values = decode(list(types), data[4:])
-        except Exception:  # malformed arguments behind a known selector: show the payload raw
-            return decode_revert(data)
-        return f"{name}({', '.join(_show(v) for v in values)})"
+        return self.contract.interface.decode_error(data) or decode_revert(data)
 
 
 def _simulate(
@@ -290,7 +264,7 @@ def _simulate(
     to: str | None,
     data: bytes,
     what: str,
-    errors: _Errors,
+    interface: ContractInterface,
     gas_price: int | None = None,
 ) -> bytes:
     """eth_call a transaction (a deployment when `to` is None) in the pending block, the one it would land
@@ -305,12 +279,6 @@ def _simulate(
     except RpcError as err:
         if err.revert_reason is None:
             raise
-        raise TransactionFailed("(eth_call)", errors.decode(err.revert_data), what) from None
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
-        return to_checksum_address(value)
-    if isinstance(value, bytes):
-        return "0x" + value.hex()
-    return str(value)
+        data = err.revert_data or b""
+        reason = interface.decode_error(data) or decode_revert(data)
+        raise TransactionFailed("(eth_call)", reason, what) from None

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from eth_abi import decode
-from eth_utils import keccak
 
 from amm.chain import artifacts
 from amm.chain.errors import TransactionFailed
@@ -37,11 +35,7 @@ def test_only_the_minter_mints(chain: Node, roles) -> None:
     token = chain.contract("MintableERC20", deploy_token(chain, roles.deployer, 18))
     with pytest.raises(TransactionFailed) as raised:
         token.transact("mint", roles.users[0], 1, sender=roles.users[0])
-    reason = raised.value.reason or ""
-    selector = keccak(text="NotMinter(address)")[:4].hex()
-    assert reason.startswith("0x" + selector)
-    (caller,) = decode(["address"], bytes.fromhex(reason[10:]))
-    assert caller.lower() == roles.users[0].lower()
+    assert raised.value.reason == f"NotMinter({roles.users[0]})"  # the custom error, decoded with the ABI
 
 
 def test_transfer_from_needs_allowance(chain: Node, roles) -> None:
