@@ -134,7 +134,7 @@ def usd_prices(universe: Universe) -> dict[str, float]:
             continue
         token = universe.token(symbol)
         probe = 10**token.decimals // 1000
-        got = router.route(token.address, usdc.address, probe).amount_out
+        got = router.route(token.address, usdc.address, probe, gas_price_wei=0).amount_out
         out[symbol] = got / 10**usdc.decimals / (probe / 10**token.decimals)
     return out
 

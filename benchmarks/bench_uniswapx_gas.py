@@ -88,8 +88,8 @@ def main() -> None:
         owner = session.roles.users[2]
         universe = Universe.discover(node)
         router = Router(universe)
-        route = router.route("USDC", "WETH", USDC_IN, slippage_bps=30)
-        half = router.route("USDC", "WETH", USDC_IN // 2, slippage_bps=30)
+        route = router.route("USDC", "WETH", USDC_IN, slippage_bps=30, gas_price_wei=0)
+        half = router.route("USDC", "WETH", USDC_IN // 2, slippage_bps=30, gas_price_wei=0)
         amount_out = half.amount_out * 2 * 9 // 10  # the split's inventory covers the rest
         print(f"order: {USDC_IN / 1e6:,.0f} USDC for {amount_out / 1e18:.4f} WETH; route of "
               f"{len(route.legs)} legs ({', '.join(leg.pool_name for leg in route.legs)})")  # fmt: skip

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from amm.chain.addresses import WETH
+from amm.chain.node import Node
 from solver.routing import dual
 from solver.routing.errors import InsufficientLiquidity, InvalidOrder, NoRoute, RoutingError, SameToken
 from solver.routing.exact import Plan, Quoter, realise
@@ -41,6 +42,8 @@ class Router:
     them (A -> H1 -> H2 -> H3 -> B when all those pools lie on short paths); gas counts every leg.
     `hubs`: intermediate tokens allowed (symbols or addresses; default: every token of the universe).
     `polish_budget`: exact evaluations spent polishing the integer split (0 = none).
+    `node`: where the gas price comes from when a route is asked for without one (`eth_gasPrice`); without a
+    node, every route must be given its gas price (0 routes as if gas were free: many legs for a small order).
     """
 
     def __init__(
@@ -51,6 +54,7 @@ class Router:
         hubs: Iterable[str] | None = None,
         gas_model: GasModel | None = None,
         polish_budget: int = 12,
+        node: Node | None = None,
     ) -> None:
         if max_hops not in (1, 2, 3):
             raise RoutingError(f"max_hops is 1, 2 or 3, got {max_hops}")
@@ -58,11 +62,22 @@ class Router:
         self.max_hops = max_hops
         self.hubs = None if hubs is None else [universe.token(h).address for h in hubs]
         self.gas_model = gas_model or GasModel()
+        self.node = node
         self.polish_budget = polish_budget
         self._cache: dict[tuple, object] = {}
         self._cache_version = universe.version
 
     # ------------------------------------------------------------------------------------------ public
+    def gas_price(self, given: int | None = None) -> int:
+        """`given`, or the node's `eth_gasPrice`; raises RoutingError when neither is there."""
+        if given is not None:
+            return given
+        if self.node is None:
+            raise RoutingError(
+                "give gas_price_wei (0 prices gas at nothing) or build the Router with a node to read it from"
+            )
+        return int(self.node.rpc.call("eth_gasPrice"), 16)
+
     def order(self, sell: str, buy: str, amount: int, kind: Kind = "exact_in") -> Order:
         """An order from symbols or addresses; raises UnknownToken / SameToken / InvalidOrder."""
         token_in, token_out = self.universe.token(sell), self.universe.token(buy)
@@ -77,11 +92,12 @@ class Router:
         amount: int,
         kind: Kind = "exact_in",
         *,
-        gas_price_wei: int = 0,
+        gas_price_wei: int | None = None,
         eth_price: float | None = None,
         slippage_bps: int = 50,
     ) -> Route:
-        """The best split for the order, net of gas at `gas_price_wei`.
+        """The best split for the order, net of gas at `gas_price_wei` (None: the node's gas price; an error
+        without a node, rather than a silent 0).
 
         Gas is valued in the output token (exact input) or the input token (exact output) at `eth_price`
         whole tokens per ETH, or at the universe's own mid price of WETH when not given.
@@ -94,9 +110,15 @@ class Router:
         )
 
     def route_order(
-        self, order: Order, *, gas_price_wei: int = 0, eth_price: float | None = None, slippage_bps: int = 50
+        self,
+        order: Order,
+        *,
+        gas_price_wei: int | None = None,
+        eth_price: float | None = None,
+        slippage_bps: int = 50,
     ) -> Route:
         started = time.perf_counter()
+        gas_price_wei = self.gas_price(gas_price_wei)
         if not 0 <= slippage_bps < 10_000:
             raise RoutingError(f"slippage_bps must be in [0, 10000), got {slippage_bps}")
         if gas_price_wei < 0:

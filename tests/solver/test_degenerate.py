@@ -41,27 +41,27 @@ def _funded_pair(t0: Token, t1: Token, address: str) -> Pair:
 
 def test_unknown_token(universe: Universe) -> None:
     with pytest.raises(UnknownToken, match=r"unknown token 'PEPE'.*DAI, USDC, USDT, WBTC, WETH"):
-        Router(universe).route("PEPE", "USDC", 10**18)
+        Router(universe).route("PEPE", "USDC", 10**18, gas_price_wei=0)
     with pytest.raises(UnknownToken):
-        Router(universe).route("USDC", "0x" + "9" * 40, 10**6)
+        Router(universe).route("USDC", "0x" + "9" * 40, 10**6, gas_price_wei=0)
 
 
 def test_same_token_in_and_out(universe: Universe) -> None:
     with pytest.raises(SameToken, match="same token"):
-        Router(universe).route("USDC", "usdc", 10**6)
+        Router(universe).route("USDC", "usdc", 10**6, gas_price_wei=0)
 
 
 @pytest.mark.parametrize("amount", [0, -5, 1.5, True])
 def test_amount_must_be_a_positive_integer(universe: Universe, amount) -> None:
     with pytest.raises(InvalidOrder):
-        Router(universe).route("USDC", "WETH", amount)
+        Router(universe).route("USDC", "WETH", amount, gas_price_wei=0)
 
 
 def test_settings_that_make_no_sense(universe: Universe) -> None:
     with pytest.raises(RoutingError, match="max_hops"):
         Router(universe, max_hops=4)
     with pytest.raises(RoutingError, match="slippage"):
-        Router(universe).route("USDC", "WETH", 10**6, slippage_bps=10_000)
+        Router(universe).route("USDC", "WETH", 10**6, slippage_bps=10_000, gas_price_wei=0)
     with pytest.raises(RoutingError, match="gas price"):
         Router(universe).route("USDC", "WETH", 10**6, gas_price_wei=-1)
 
@@ -69,8 +69,8 @@ def test_settings_that_make_no_sense(universe: Universe) -> None:
 def test_no_path_within_the_hop_limit(universe: Universe) -> None:
     """WBTC and DAI share no pool: one hop is not enough, two are."""
     with pytest.raises(NoRoute, match="no path of pools from WBTC to DAI within 1 hops"):
-        Router(universe, max_hops=1).route("WBTC", "DAI", 10**8)
-    assert Router(universe, max_hops=2).route("WBTC", "DAI", 10**8).amount_out > 0
+        Router(universe, max_hops=1).route("WBTC", "DAI", 10**8, gas_price_wei=0)
+    assert Router(universe, max_hops=2).route("WBTC", "DAI", 10**8, gas_price_wei=0).amount_out > 0
 
 
 def test_no_path_at_all() -> None:
@@ -79,18 +79,18 @@ def test_no_path_at_all() -> None:
         [_funded_pair(A, B, "0x" + "c" * 40), _funded_pair(C, D, "0x" + "d" * 40)], [A, B, C, D]
     )
     with pytest.raises(NoRoute, match="no path of pools from AAA to DDD"):
-        Router(universe, max_hops=3).route("AAA", "DDD", 10**18)
+        Router(universe, max_hops=3).route("AAA", "DDD", 10**18, gas_price_wei=0)
 
 
 def test_pools_without_liquidity() -> None:
     universe = Universe.from_models(_empty_pools(), [A, B])
     with pytest.raises(NoRoute, match="no pool with liquidity connects AAA to BBB"):
-        Router(universe).route("AAA", "BBB", 10**18)
+        Router(universe).route("AAA", "BBB", 10**18, gas_price_wei=0)
 
 
 def test_empty_pools_are_ignored_next_to_a_funded_one() -> None:
     universe = Universe.from_models([*_empty_pools(), _funded_pair(A, B, "0x" + "e" * 40)], [A, B])
-    route = Router(universe).route("AAA", "BBB", 10**20)
+    route = Router(universe).route("AAA", "BBB", 10**20, gas_price_wei=0)
     assert [leg.pool for leg in route.legs] == ["0x" + "e" * 40]
 
 
@@ -98,20 +98,20 @@ def test_buying_more_than_the_pools_hold(universe: Universe) -> None:
     with pytest.raises(
         InsufficientLiquidity, match="cannot buy 1e\\+06 WBTC: the pools on its paths hold at most"
     ):
-        Router(universe).route("USDC", "WBTC", 10**6 * 10**8, "exact_out")
+        Router(universe).route("USDC", "WBTC", 10**6 * 10**8, "exact_out", gas_price_wei=0)
 
 
 def test_selling_more_than_the_pools_can_absorb(universe: Universe) -> None:
     with pytest.raises(
         InsufficientLiquidity, match="would more than halve or double prices and drain the pools"
     ):
-        Router(universe).route("USDC", "WBTC", 10**18 * 10**6)
+        Router(universe).route("USDC", "WBTC", 10**18 * 10**6, gas_price_wei=0)
 
 
 def test_too_small_to_pay_anything(universe: Universe) -> None:
     """One wei of WETH buys less than one raw unit of USDC."""
     with pytest.raises(InvalidOrder, match="too small"):
-        Router(universe).route("WETH", "USDC", 1)
+        Router(universe).route("WETH", "USDC", 1, gas_price_wei=0)
 
 
 def test_gas_needs_a_price_when_no_pool_links_to_weth() -> None:
@@ -152,7 +152,7 @@ def test_mispriced_pools_between_intermediates_do_not_make_a_cycle() -> None:
         ],
         [A, B, C, D],
     )
-    route = Router(universe, max_hops=3).route("AAA", "BBB", 10**23)
+    route = Router(universe, max_hops=3).route("AAA", "BBB", 10**23, gas_price_wei=0)
     tokens_in = [leg.token_in for leg in route.legs]
     seen = {A.address}
     for leg in route.legs:  # each leg spends a token that an earlier leg (or the order) brought in

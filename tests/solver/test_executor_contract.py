@@ -38,7 +38,7 @@ def test_swap_callback_rejects_anyone_but_the_pool_being_swapped(
 
 def _route(universe: Universe, kind: str = "exact_in"):
     amount = 300_000 * 10**6 if kind == "exact_in" else 100 * 10**18
-    return Router(universe).route("USDC", "WETH", amount, kind, slippage_bps=30)
+    return Router(universe).route("USDC", "WETH", amount, kind, slippage_bps=30, gas_price_wei=0)
 
 
 def test_total_minimum_is_enforced(chain: Node, universe: Universe, executor: RouteExecutor, user) -> None:

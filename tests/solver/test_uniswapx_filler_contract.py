@@ -184,7 +184,7 @@ def test_ownership_moves_in_two_steps_and_cannot_be_renounced(
 def test_fill_data_round_trips_and_execute_call_picks_single_or_batch(
     universe: Universe, filler: UniswapXFiller, executor: RouteExecutor
 ) -> None:
-    route = Router(universe).route("WETH", "USDC", 100 * 10**18, slippage_bps=30)
+    route = Router(universe).route("WETH", "USDC", 100 * 10**18, slippage_bps=30, gas_price_wei=0)
     legs = encode_legs(route, 30)
     assert legs == executor.encode(route, recipient=NATIVE, deadline=0)[6]  # one encoding for both
     limits = {mainnet.USDC: 0, mainnet.WETH: -(10**18)}

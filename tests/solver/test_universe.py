@@ -49,7 +49,7 @@ def test_refresh_rereads_only_the_pools_that_traded(
     chain: Node, universe: Universe, roles, fund, user
 ) -> None:
     fresh = copy.deepcopy(universe)
-    route = Router(fresh, max_hops=2).route("WBTC", "USDC", 20 * 10**8)
+    route = Router(fresh, max_hops=2).route("WBTC", "USDC", 20 * 10**8, gas_price_wei=0)
     executor = RouteExecutor.deploy(chain, roles.deployer)
     fund(route.token_in.address, user, route.amount_in)
     executor.execute(route, sender=user)
@@ -63,6 +63,9 @@ def test_refresh_rereads_only_the_pools_that_traded(
         reread = load_v3_pool(chain, pool.address) if pool.kind == "v3" else load_v2_pair(chain, pool.address)
         assert _same_state(pool.model, reread), pool.name
     # the same order now meets the moved prices: it gets less
-    assert Router(fresh, max_hops=2).route("WBTC", "USDC", 20 * 10**8).amount_out < route.amount_out
+    assert (
+        Router(fresh, max_hops=2).route("WBTC", "USDC", 20 * 10**8, gas_price_wei=0).amount_out
+        < route.amount_out
+    )
     assert fresh.refresh(chain) == []  # nothing happened since
     assert fresh.cost.requests <= 2  # the block number and one eth_getLogs

@@ -65,8 +65,8 @@ def _orders(chain: Node, owner, router) -> list:
     key_a, _ = owner(30, USDC=USDC_IN)
     key_b, _ = owner(31, WETH=3 * 10**18)
     valid_to = int(chain.block("pending")["timestamp"], 16) + 3600
-    weth = router.route(mainnet.USDC, mainnet.WETH, USDC_IN).amount_out * 98 // 100
-    usdc = router.route(mainnet.WETH, mainnet.USDC, 3 * 10**18).amount_out * 98 // 100
+    weth = router.route(mainnet.USDC, mainnet.WETH, USDC_IN, gas_price_wei=0).amount_out * 98 // 100
+    usdc = router.route(mainnet.WETH, mainnet.USDC, 3 * 10**18, gas_price_wei=0).amount_out * 98 // 100
     return [
         sign(CowOrder(mainnet.USDC, mainnet.WETH, USDC_IN, weth, valid_to), key_a, chain.chain_id),
         sign(

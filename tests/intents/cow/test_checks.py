@@ -19,7 +19,7 @@ USDC_IN = 10_000 * 10**6
 
 
 def _order(chain: Node, router, **changes) -> CowOrder:
-    limit = router.route(mainnet.USDC, mainnet.WETH, USDC_IN).amount_out * 97 // 100
+    limit = router.route(mainnet.USDC, mainnet.WETH, USDC_IN, gas_price_wei=0).amount_out * 97 // 100
     now = int(chain.block("pending")["timestamp"], 16)
     return dataclasses.replace(CowOrder(mainnet.USDC, mainnet.WETH, USDC_IN, limit, now + 3600), **changes)
 

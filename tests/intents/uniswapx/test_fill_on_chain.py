@@ -55,7 +55,7 @@ def _order(chain: Node, kind: str, amount_out: int, **kwargs) -> Order:
 
 
 def _route_out(universe, amount_in: int) -> int:
-    return Router(universe).route("USDC", "WETH", amount_in, slippage_bps=30).amount_out
+    return Router(universe).route("USDC", "WETH", amount_in, slippage_bps=30, gas_price_wei=0).amount_out
 
 
 def _balances(chain: Node, filler: UniswapXFiller) -> tuple[int, int]:
@@ -82,7 +82,7 @@ def test_fill_from_inventory(chain: Node, filler: UniswapXFiller, universe, kind
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_fill_by_routing(chain: Node, filler: UniswapXFiller, universe, kind: str) -> None:
-    route = Router(universe).route("USDC", "WETH", USDC_IN, slippage_bps=30)
+    route = Router(universe).route("USDC", "WETH", USDC_IN, slippage_bps=30, gas_price_wei=0)
     order = _order(chain, kind, route.amount_out * 99 // 100)
     resolved = resolve_for_next_block(chain, [order], filler.address)
     plan = FillPlan.from_routes(resolved, [route])
@@ -99,7 +99,7 @@ def test_fill_by_routing(chain: Node, filler: UniswapXFiller, universe, kind: st
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_split_between_route_and_inventory(chain: Node, filler: UniswapXFiller, universe, kind: str) -> None:
-    half = Router(universe).route("USDC", "WETH", USDC_IN // 2, slippage_bps=30)
+    half = Router(universe).route("USDC", "WETH", USDC_IN // 2, slippage_bps=30, gas_price_wei=0)
     order = _order(chain, kind, half.amount_out * 2 * 9 // 10)
     resolved = resolve_for_next_block(chain, [order], filler.address)
     plan = FillPlan.from_routes(resolved, [half])
@@ -131,7 +131,7 @@ def test_native_eth_output_from_inventory(chain: Node, filler: UniswapXFiller, f
 def test_a_short_route_reverts_and_leaves_inventory_untouched(
     chain: Node, filler: UniswapXFiller, universe
 ) -> None:
-    route = Router(universe).route("USDC", "WETH", USDC_IN, slippage_bps=30)
+    route = Router(universe).route("USDC", "WETH", USDC_IN, slippage_bps=30, gas_price_wei=0)
     order = _order(chain, "dutch", route.amount_out * 11 // 10, decay_bps=0)  # more than the route yields
     resolved = [order.resolve(timestamp=order.info.deadline - 3_599, filler=filler.address)]
     split = FillPlan.from_routes(resolved, [route])
@@ -284,7 +284,7 @@ def test_batch_of_orders_routed_together(
     """Two swappers' orders through executeBatchWithCallback: their inputs routed as one route."""
     fund("USDC", OTHER, USDC_IN)
     approve(chain, mainnet.USDC, OTHER, mainnet.PERMIT2, MAX_UINT256)
-    route = Router(universe).route("USDC", "WETH", 2 * USDC_IN, slippage_bps=30)
+    route = Router(universe).route("USDC", "WETH", 2 * USDC_IN, slippage_bps=30, gas_price_wei=0)
     first = _order(chain, kind, route.amount_out * 49 // 100, nonce=1)
     second = _order(chain, kind, route.amount_out * 49 // 100, nonce=2, swapper=OTHER)
     resolved = resolve_for_next_block(chain, [first, second], filler.address)

@@ -42,7 +42,7 @@ def test_filler_hedges_its_own_inventory(chain: Node, roles, fund, universe: Uni
     filler = UniswapXFiller.deploy(chain, owner)
     weth, usdc = universe.token("WETH"), universe.token("USDC")
     fund("WETH", filler.address, 30 * E18)
-    route = Router(universe).route("WETH", "USDC", 10 * E18, slippage_bps=30)
+    route = Router(universe).route("WETH", "USDC", 10 * E18, slippage_bps=30, gas_price_wei=0)
 
     amount_in, amount_out, gas_used, receipt = filler.hedge(route, sender=owner)
     assert amount_in == 10 * E18 and amount_out == route.amount_out  # the chain is where the route was priced
@@ -67,11 +67,11 @@ def test_a_short_hedge_reverts_with_its_error_and_moves_nothing(
     filler = UniswapXFiller.deploy(chain, owner)
     weth, usdc = universe.token("WETH"), universe.token("USDC")
     fund("WETH", filler.address, 30 * E18)
-    route = Router(universe).route("WETH", "USDC", 10 * E18, slippage_bps=30)
+    route = Router(universe).route("WETH", "USDC", 10 * E18, slippage_bps=30, gas_price_wei=0)
     with pytest.raises(TransactionFailed, match=r"HedgeSlippage\(\d+, \d+\)"):
         filler.hedge(route, sender=owner, min_amount_out=route.amount_out + 1)
     with pytest.raises(TransactionFailed, match=r"Shortfall\("):  # more than it holds
-        filler.hedge(Router(universe).route("WETH", "USDC", 31 * E18), sender=owner)
+        filler.hedge(Router(universe).route("WETH", "USDC", 31 * E18, gas_price_wei=0), sender=owner)
     assert balance_of(chain, weth.address, filler.address) == 30 * E18
     assert balance_of(chain, usdc.address, filler.address) == 0
 
@@ -80,7 +80,7 @@ def test_a_stranger_cannot_hedge(chain: Node, roles, fund, universe: Universe) -
     owner, stranger = roles.users[3], roles.users[2]
     filler = UniswapXFiller.deploy(chain, owner)
     fund("WETH", filler.address, 30 * E18)
-    route = Router(universe).route("WETH", "USDC", 10 * E18)
+    route = Router(universe).route("WETH", "USDC", 10 * E18, gas_price_wei=0)
     with pytest.raises(TransactionFailed, match=r"OwnableUnauthorizedAccount"):
         filler.hedge(route, sender=stranger)
     assert balance_of(chain, universe.token("WETH").address, filler.address) == 30 * E18
@@ -125,7 +125,7 @@ class _MovedHedger(Hedger):
         plan = super().plan(balances, policies, fair_values)
         if self.dump is not None:
             executor, sender = self.dump
-            route = self.router.route("WETH", "USDC", 3000 * E18, slippage_bps=100)
+            route = self.router.route("WETH", "USDC", 3000 * E18, slippage_bps=100, gas_price_wei=0)
             executor.execute(route, sender=sender)  # type: ignore[attr-defined]
             self.dump = None
         return plan

@@ -134,7 +134,7 @@ def test_pool_moved_beyond_the_limit_reverts_and_halts(chain, universe, router, 
     hedge = _plan_one(hedger, _book(chain, universe, account), fair)
     assert isinstance(hedge, HedgeOrder)
     # someone dumps WETH first: the pools' price falls well beyond the hedge's limit
-    dump = router.route("WETH", "USDC", 3000 * E18, slippage_bps=100)
+    dump = router.route("WETH", "USDC", 3000 * E18, slippage_bps=100, gas_price_wei=0)
     fund("WETH", other, dump.amount_in)
     executor.execute(dump, sender=other)
     result = hedger.execute(hedge, executor, account=account)
