@@ -21,6 +21,7 @@ from solver.cli_backtest import backtest_command
 from solver.cli_cow import serve_cow_command
 from solver.cli_jit import app as jit_app
 from solver.cli_run import run_command
+from solver.cli_stress import app as stress_app
 from solver.routing.errors import InvalidOrder, RoutingError
 from solver.routing.route import Route
 from solver.routing.router import Router
@@ -39,6 +40,7 @@ app.command("run")(run_command)
 app.command("backtest")(backtest_command)
 app.command("serve-cow")(serve_cow_command)
 app.add_typer(jit_app, name="jit")
+app.add_typer(stress_app, name="stress")
 
 
 @app.callback()

@@ -1,0 +1,287 @@
+"""`solver stress list|run|sweep`: parse, call `solver.stress`, render. No figure is computed here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from amm.cli.common import JsonFlag, err, out, print_json
+from solver.stress import engine
+from solver.stress.config import RESERVED, ScenarioError, parse_override
+from solver.stress.sweep import parse_grid, sweep
+
+app = typer.Typer(
+    help="Stress scenarios on the perp venue: weekend gaps and more, over seeds and parameter grids.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set", metavar="KEY=VALUE", help="Override a scenario key (dotted, repeatable): gap.size=-0.3."
+    ),
+]
+SeedsOption = Annotated[
+    int | None, typer.Option("--seeds", min=1, help="Number of seeds (paths); default: the scenario's.")
+]
+FirstSeed = Annotated[
+    int | None, typer.Option("--first-seed", min=0, help="First seed (default: the scenario's).")
+]
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def _overrides(sets: list[str] | None) -> dict[str, Any]:
+    return dict(parse_override(s) for s in sets or [])
+
+
+@contextmanager
+def _progress(label: str, quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr (only on a terminal, so scripts and pipes get clean output)."""
+    if quiet or not err.is_terminal:
+        yield None
+        return
+    with Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def report(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield report
+
+
+@app.command("list")
+def list_command(json: JsonFlag = False) -> None:
+    """The scenarios you can run, with one line on each.
+
+    Examples:
+
+      solver stress list
+
+      solver stress list --json | jq -r '.[].name'
+    """
+    scenarios = engine.runnable()
+    if json:
+        print_json(
+            [{"name": n, "description": f.description, "engine": f.engine} for n, f in scenarios.items()]
+        )
+        return
+    table = Table(title="stress scenarios", title_justify="left")
+    table.add_column("scenario")
+    table.add_column("what it stresses")
+    for name, f in scenarios.items():
+        table.add_row(name, f.description)
+    out.print(table)
+    planned = [n for n in RESERVED if n not in scenarios]
+    if planned:
+        out.print(f"[dim]not implemented yet: {', '.join(planned)}[/dim]")
+
+
+@app.command("run")
+def run_command(
+    scenario: Annotated[
+        str, typer.Argument(help="A scenario name (see `solver stress list`) or a .toml file.")
+    ],
+    sets: SetOption = None,
+    seeds: SeedsOption = None,
+    first_seed: FirstSeed = None,
+    json: JsonFlag = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", metavar="FILE.png", help="Loss distributions and one path's prices."),
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", metavar="DIR", help="Write results.csv and summary.json here.")
+    ] = None,
+) -> None:
+    """Run a scenario over seeds and report, per architecture and rule, what reached the insurance fund.
+
+    Every variant of a seed sees the same path, gap and traders; only the venue differs. The table shows
+    how often the fund was exhausted, fund used and the shortfall beyond it, bad debt and the notional
+    auto-deleveraged. --json prints the same per variant (each architecture named, the fund's figures).
+
+    Examples:
+
+      solver stress run weekend-gap
+
+      solver stress run weekend-gap --set gap.size=-0.3 --seeds 100 --plot gap.png --out runs/gap30
+
+      solver stress run weekend-gap --set variants.architectures=vault,onchain --set venue.end_rule=socialised
+
+      solver stress run weekend-gap --set gap.distribution=student-t --json | jq '.variants[0].fund'
+
+      solver stress run my-scenario.toml --seeds 5
+    """
+    try:
+        loaded = engine.load(scenario, _overrides(sets))
+        seed_list = loaded.seeds(seeds, first_seed)
+    except ScenarioError as e:
+        raise _fail(str(e)) from None
+    with _progress(f"{loaded.name}: seeds", json) as report:
+        result = engine.run(loaded, seed_list, progress=report, trace=plot is not None)
+    written = result.write(out_dir) if out_dir else []
+    if plot:
+        from solver.stress.plot import plot_result  # noqa: PLC0415 (matplotlib only when asked for)
+
+        written.append(plot_result(result, plot))
+    if json:
+        print_json({**result.to_json(), "files": [str(p) for p in written]})
+        return
+    _render(result)
+    for p in written:
+        out.print(f"[dim]wrote {p}[/dim]")
+
+
+def _money(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}"
+
+
+def _render(result: engine.Result) -> None:
+    config = result.config
+    gap = config.get("gap", {})
+    gap_text = (
+        f"fixed gap {gap['size']:+.1%}"
+        if gap.get("distribution") == "fixed"
+        else f"{gap.get('distribution')} gap (log mean {gap.get('mean')}, stdev {gap.get('stdev')})"
+    )
+    fund = result.summary[0]["fund"]["start"] if result.summary else 0
+    table = Table(
+        title=f"{result.scenario}: {gap_text}, insurance fund ${_money(fund)}, {len(result.seeds)} seeds "
+        f"from {result.seeds[0] if result.seeds else '-'}",
+        title_justify="left",
+    )
+    for column in (
+        "architecture",
+        "mark",
+        "oracle",
+        "fund exhausted",
+        "fund used (mean / max)",
+        "shortfall (mean / max)",
+        "bad debt (mean / p95)",
+        "ADL notional (mean)",
+        "liqs",
+        "liquidity PnL",
+    ):
+        table.add_column(column, justify="left" if column in ("architecture", "mark", "oracle") else "right")
+    for v in result.summary:
+        f = v["fund"]
+        table.add_row(
+            v["architecture"],
+            v["mark_rule"],
+            v["oracle_rule"],
+            f"{f['exhaustion_rate']:.0%}",
+            f"{_money(f['used']['mean'])} / {_money(f['used']['max'])}",
+            f"{_money(f['shortfall']['mean'])} / {_money(f['shortfall']['max'])}",
+            f"{_money(v['bad_debt']['mean'])} / {_money(v['bad_debt']['p95'])}",
+            _money(v["adl_notional"]["mean"]),
+            f"{v['liquidations_mean']:.1f}",
+            _money(v["liquidity_pnl_mean"]),
+        )
+    out.print(table)
+    out.print(
+        "[dim]dollars per path; fund exhausted: share of seeds where the fund hit zero (or the venue froze); "
+        "shortfall: bad debt beyond the fund; liquidity PnL: makers' or the vault's[/dim]"
+    )
+
+
+@app.command("sweep")
+def sweep_command(
+    scenario: Annotated[
+        str, typer.Argument(help="A scenario name (see `solver stress list`) or a .toml file.")
+    ],
+    grid: Annotated[
+        list[str],
+        typer.Option(
+            "--grid", metavar="KEY=V1,V2,...", help="A grid axis (repeatable): every combination runs."
+        ),
+    ],
+    sets: SetOption = None,
+    seeds: SeedsOption = None,
+    first_seed: FirstSeed = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Processes (default: all cores; 1: this process).")
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", metavar="DIR", help="Write tasks, results.csv and summary.json; rerun to resume."
+        ),
+    ] = None,
+    json: JsonFlag = False,
+) -> None:
+    """Run a scenario over a grid of parameters and seeds on a local process pool.
+
+    Each (cell, seed) is one task, deterministic for its seed: the table equals running each cell alone
+    with `solver stress run ... --set KEY=VALUE`. With --out, finished tasks are kept in DIR/tasks and a
+    rerun with the same DIR runs only the rest (an interrupted sweep resumes).
+
+    Examples:
+
+      solver stress sweep weekend-gap --grid gap.size=-0.1,-0.2,-0.3 --seeds 20
+
+      solver stress sweep weekend-gap --grid venue.fund=2000,20000 --grid venue.end_rule=adl,socialised \\
+        --out runs/fund
+
+      solver stress sweep weekend-gap --grid book.closed_size_mult=0,0.2,1 --set traders.count=50 --json
+    """
+    try:
+        axes = parse_grid(grid)
+        base = _overrides(sets)
+        seed_list = engine.load(scenario, base).seeds(seeds, first_seed)
+        with _progress(f"{scenario}: tasks", json) as report:
+            result = sweep(scenario, axes, base, seed_list, out_dir, workers, report)
+    except ScenarioError as e:
+        raise _fail(str(e)) from None
+    if json:
+        print_json(result.to_json())
+        return
+    table = Table(
+        title=f"{result.scenario} sweep: {len(result.summary)} rows over {len(result.seeds)} seeds "
+        f"({result.ran} tasks run, {result.resumed} resumed)",
+        title_justify="left",
+    )
+    for column in (
+        *axes,
+        "architecture",
+        "mark",
+        "oracle",
+        "fund exhausted",
+        "fund used (mean)",
+        "shortfall (mean)",
+        "bad debt (mean / p95)",
+        "ADL notional (mean)",
+    ):
+        table.add_column(
+            column, justify="right" if column not in ("architecture", "mark", "oracle") else "left"
+        )
+    for c in result.summary:
+        f = c["fund"]
+        table.add_row(
+            *(str(c[k]) for k in axes),
+            c["architecture"],
+            c["mark_rule"],
+            c["oracle_rule"],
+            f"{f['exhaustion_rate']:.0%}",
+            _money(f["used"]["mean"]),
+            _money(f["shortfall"]["mean"]),
+            f"{_money(c['bad_debt']['mean'])} / {_money(c['bad_debt']['p95'])}",
+            _money(c["adl_notional"]["mean"]),
+        )
+    out.print(table)
+    if out_dir:
+        out.print(
+            f"[dim]wrote {out_dir / 'results.csv'}, {out_dir / 'summary.json'} and {out_dir / 'tasks'}/[/dim]"
+        )

@@ -1,0 +1,94 @@
+"""The picture of a stress run: loss distributions per variant, and one path's prices and fund over time.
+
+Matplotlib with the Agg backend (files only, no display); `solver stress run --plot FILE.png` calls
+`plot_result`. Why these panels: the distribution says how bad a design gets across seeds; the single path
+says *why* (a mark that stayed on Friday's price, a fund that went to zero in one block).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from solver.stress.engine import Result
+
+COLOURS = {"orderbook": "tab:blue", "vault": "tab:orange", "onchain": "tab:green"}
+
+
+def _label(v: dict[str, Any]) -> str:
+    return "/".join(str(v[k]) for k in ("architecture", "mark_rule", "oracle_rule") if k in v)
+
+
+def plot_result(result: Result, path: str | Path, variant: str | None = None) -> Path:
+    """Write a PNG: top, the loss (bad debt) per variant over the seeds with the fund's size, and the
+    fund's exhaustion rate; bottom, for the first seed, underlying/proxy/oracle/mark/last of `variant`
+    (default: the first) and the fund balance of every variant. Returns the path written."""
+    path = Path(path)
+    figure = plt.figure(figsize=(13, 9), constrained_layout=True)
+    grid = figure.add_gridspec(2, 2, height_ratios=(1.1, 1))
+    losses = figure.add_subplot(grid[0, :])
+    prices = figure.add_subplot(grid[1, 0])
+    funds = figure.add_subplot(grid[1, 1], sharex=prices)
+    try:
+        labels = [_label(v) for v in result.summary]
+        data = [[r["bad_debt"] for r in result.rows if _label(r) == label] or [0.0] for label in labels]
+        boxes = losses.boxplot(data, patch_artist=True, showfliers=True)
+        for box, v in zip(boxes["boxes"], result.summary, strict=True):
+            box.set_facecolor(COLOURS.get(v["architecture"], "tab:gray"))
+            box.set_alpha(0.6)
+        losses.set_xticks(range(1, len(labels) + 1), labels, rotation=35, ha="right", fontsize=8)
+        if result.rows:
+            losses.axhline(result.rows[0]["fund_start"], color="black", linestyle="--", linewidth=1)
+            losses.text(0.6, result.rows[0]["fund_start"], " insurance fund", va="bottom", fontsize=8)
+        rates = losses.twinx()
+        rates.plot(
+            range(1, len(labels) + 1),
+            [v["fund"]["exhaustion_rate"] for v in result.summary],
+            "o",
+            color="tab:red",
+            label="fund exhausted (share of seeds)",
+        )
+        rates.set_ylim(-0.05, 1.05)
+        rates.set_ylabel("exhaustion rate", color="tab:red")
+        losses.set_ylabel("bad debt per path ($)")
+        losses.set_title(
+            f"{result.scenario}: loss per variant over {len(result.seeds)} seeds "
+            "(boxes: bad debt; red: share of seeds that exhausted the fund)",
+            loc="left",
+        )
+        if result.traces:
+            chosen = variant if variant in result.traces else next(iter(result.traces))
+            trace = result.traces[chosen]
+            times = [datetime.fromisoformat(p["time"]) for p in trace]
+            for key, style in (("underlying", "k-"), ("proxy", "k:"), ("oracle", "b-"), ("mark", "r--")):
+                prices.plot(times, [p[key] for p in trace], style, label=key, drawstyle="steps-post")
+            prices.plot(times, [p["last"] for p in trace], ".", color="tab:green", label="last", ms=3)
+            prices.set_title(f"seed {result.seeds[0]}, {chosen}: prices", loc="left")
+            prices.set_ylabel("price ($)")
+            prices.legend(fontsize=8)
+            for label, steps in result.traces.items():
+                arch = label.split("/")[0]
+                funds.plot(
+                    [datetime.fromisoformat(p["time"]) for p in steps],
+                    [p["fund"] for p in steps],
+                    color=COLOURS.get(arch, "tab:gray"),
+                    alpha=0.7,
+                    linewidth=1,
+                    drawstyle="steps-post",
+                    label=label,
+                )
+            funds.set_title(f"seed {result.seeds[0]}: insurance fund per variant", loc="left")
+            funds.set_ylabel("fund ($)")
+            funds.legend(fontsize=6, ncol=2)
+            for ax in (prices, funds):
+                ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+        figure.savefig(path, dpi=110)
+    finally:
+        plt.close(figure)
+    return path

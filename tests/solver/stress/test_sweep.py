@@ -1,0 +1,102 @@
+"""Sweeps: a process-pool sweep gives exactly the rows of running each cell alone, and resumes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from solver import cli
+from solver.stress import engine
+from solver.stress.config import ScenarioError
+from solver.stress.sweep import cells, parse_grid, sweep
+
+BASE = {
+    "traders.count": 5,
+    "variants.mark_rules": ["oracle"],
+    "variants.oracle_rules": ["freeze"],
+    "variants.architectures": ["orderbook", "onchain"],
+}
+GRID = {"gap.size": [-0.1, -0.3], "venue.end_rule": ["adl", "socialised"]}
+SEEDS = [3, 4]
+
+
+def alone(cell: dict[str, object]) -> list[dict[str, object]]:
+    return engine.run(engine.load("weekend-gap", {**BASE, **cell}), SEEDS).rows
+
+
+def test_grid_parsing_and_cells() -> None:
+    grid = parse_grid(["gap.size=-0.1,-0.2", "venue.end_rule=adl,socialised"])
+    assert grid == {"gap.size": [-0.1, -0.2], "venue.end_rule": ["adl", "socialised"]}
+    assert cells(grid)[:2] == [
+        {"gap.size": -0.1, "venue.end_rule": "adl"},
+        {"gap.size": -0.1, "venue.end_rule": "socialised"},
+    ]
+    for bad in (["gap.size"], ["gap.size="], ["gap.size=1", "gap.size=2"]):
+        with pytest.raises(ScenarioError, match="--grid"):
+            parse_grid(bad)
+
+
+def test_a_pool_sweep_equals_each_cell_run_alone_and_resumes(tmp_path: Path) -> None:
+    result = sweep("weekend-gap", GRID, BASE, SEEDS, out=tmp_path, workers=2)
+    assert (result.ran, result.resumed) == (8, 0)
+    for i, cell in enumerate(cells(GRID)):
+        mine = [
+            {k: v for k, v in r.items() if k not in ("cell", *GRID)} for r in result.rows if r["cell"] == i
+        ]
+        assert mine == alone(cell), cell
+    assert len(list((tmp_path / "tasks").glob("*.json"))) == 8
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["tasks"] == {"total": 8, "ran": 8, "resumed": 0} and len(summary["cells"]) == 4 * 2
+
+    # lose two tasks (an interrupted sweep) and rerun: only those run, the table is the same
+    for path in sorted((tmp_path / "tasks").glob("*.json"))[:2]:
+        path.unlink()
+    again = sweep("weekend-gap", GRID, BASE, SEEDS, out=tmp_path, workers=1)
+    assert (again.ran, again.resumed) == (2, 6)
+    assert again.rows == result.rows and again.summary == result.summary
+
+
+def test_a_task_file_from_another_question_is_not_reused(tmp_path: Path) -> None:
+    sweep("weekend-gap", {"gap.size": [-0.2]}, BASE, [0], out=tmp_path, workers=1)
+    (task,) = (tmp_path / "tasks").glob("*.json")
+    data = json.loads(task.read_text())
+    data["seed"] = 99  # a stale or foreign file under the same name
+    task.write_text(json.dumps(data))
+    assert sweep("weekend-gap", {"gap.size": [-0.2]}, BASE, [0], out=tmp_path, workers=1).ran == 1
+
+
+def test_a_bad_cell_fails_before_anything_runs(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match=r"^venue.end_rule: expected one of"):
+        sweep("weekend-gap", {"venue.end_rule": ["adl", "pray"]}, BASE, [0], out=tmp_path)
+    assert not list((tmp_path / "tasks").glob("*.json"))
+
+
+def test_sweep_cli_json_and_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    args = [
+        "stress",
+        "sweep",
+        "weekend-gap",
+        "--grid",
+        "gap.size=-0.1,-0.3",
+        "--seeds",
+        "1",
+        "--workers",
+        "1",
+    ]
+    sets = [a for k, v in BASE.items() for a in ("--set", f"{k}={','.join(v) if isinstance(v, list) else v}")]
+    result = runner.invoke(cli.app, [*args, *sets, "--json", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["grid"] == {"gap.size": [-0.1, -0.3]} and data["tasks"]["total"] == 2
+    assert [(c["gap.size"], c["architecture"]) for c in data["cells"]] == [
+        (-0.1, "orderbook"),
+        (-0.1, "onchain"),
+        (-0.3, "orderbook"),
+        (-0.3, "onchain"),
+    ]
+    bad = runner.invoke(cli.app, ["stress", "sweep", "weekend-gap", "--grid", "gap.sise=1,2"])
+    assert bad.exit_code == 2 and bad.stderr.strip().startswith("error: gap.sise: unknown key")
