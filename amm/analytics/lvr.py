@@ -290,3 +290,62 @@ def rebalancing_pnl_v3(prices: ArrayLike, liquidity: float, pa: float, pb: float
     p = np.asarray(prices, dtype=np.float64)
     x = amounts(p, liquidity, pa, pb)[0]
     return (x[..., :-1] * np.diff(p, axis=-1)).sum(axis=-1)
+
+
+def arbitrage_simulated(
+    sigma: float,
+    fee: float,
+    block_time: float,
+    liquidity: float = 1.0,
+    price: float = 1.0,
+    *,
+    blocks: str = "fixed",
+    chains: int = 400,
+    steps: int = 5_000,
+    seed: int = 0,
+) -> ArbitrageWithFees:
+    """The [MMR23] model simulated, for fixed block times (no closed form) or Poisson ones (a check).
+
+    The log mispricing z = ln(P/p̃) is a driftless Brownian motion between blocks (variance σ²Δt per block,
+    Δt fixed or exponential); a block with |z| > γ carries an arbitrage to the band's edge, whose profit and
+    fee are those of `arbitrage_with_fees` for ``w = |z| − γ``. ``chains`` independent chains start at z = 0
+    and the first fifth of ``steps`` is dropped as burn-in; rates: mean per block x blocks per year.
+    """
+    if sigma <= 0 or block_time <= 0:
+        raise ValueError("sigma and block_time must be > 0")
+    if blocks not in ("fixed", "poisson"):
+        raise ValueError(f"blocks must be 'fixed' or 'poisson', not {blocks!r}")
+    lam = SECONDS_PER_YEAR / block_time
+    gamma = fee_log_band(fee)
+    rng = np.random.default_rng(seed)
+    z = np.zeros(chains)
+    burn = steps // 5
+    trades = profit = fees = 0.0
+    scale = liquidity * math.sqrt(price)
+    dt = block_time / SECONDS_PER_YEAR
+    for k in range(steps):
+        step = dt if blocks == "fixed" else rng.exponential(dt, chains)
+        z += sigma * np.sqrt(step) * rng.standard_normal(chains)
+        w = np.abs(z) - gamma
+        hit = w > 0
+        if k >= burn:
+            wh = w[hit]
+            trades += float(hit.sum())
+            profit += float(np.sum(2.0 * scale * math.exp(gamma / 2.0) * (np.cosh(wh / 2.0) - 1.0)))
+            fees += float(np.sum(scale * math.expm1(gamma) * math.exp(-gamma / 2.0) * (-np.expm1(-wh / 2.0))))
+        z = np.where(hit, np.sign(z) * gamma, z)
+    n = chains * (steps - burn)
+    p_trade = trades / n
+    lvr = scale * sigma**2 / 4.0
+    arb, fee_income = profit / n * lam, fees / n * lam
+    return ArbitrageWithFees(
+        p_trade=p_trade,
+        eta=math.sqrt(2.0 * lam) / sigma,
+        gamma=gamma,
+        trades_per_year=lam * p_trade,
+        lvr_rate=lvr,
+        arb_rate=arb,
+        fee_rate=fee_income,
+        arb_fraction=arb / lvr,
+        fee_recovery=fee_income / lvr,
+    )

@@ -21,6 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 
 SECONDS_PER_YEAR = 365.0 * 86400.0
 Model = Literal["gbm", "merton", "student_t"]
+Blocks = Literal["fixed", "poisson"]
 
 
 class PriceDataError(ValueError):
@@ -57,9 +58,19 @@ class PathModel:
         if self.kind == "merton" and (self.jump_intensity < 0 or self.jump_std < 0):
             raise ValueError("jump_intensity and jump_std must be >= 0")
 
-    def log_increments(self, rng: np.random.Generator, n_steps: int, dt: float) -> NDArray[np.float64]:
-        """One path's ``n_steps`` log-price increments over steps of ``dt`` years."""
+    def log_increments(
+        self, rng: np.random.Generator, n_steps: int, dt: float | NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """One path's ``n_steps`` log-price increments over steps of ``dt`` years (or one ``dt`` per step)."""
         s2 = self.sigma**2
+        if not np.isscalar(dt):
+            dt = np.asarray(dt, dtype=np.float64)
+            root = np.sqrt(dt)
+            if self.kind == "gbm":
+                return (self.drift - 0.5 * s2) * dt + self.sigma * root * rng.standard_normal(n_steps)
+            if self.kind == "student_t":
+                scale = self.sigma * root * math.sqrt((self.dof - 2.0) / self.dof)
+                return (self.drift - 0.5 * s2) * dt + scale * rng.standard_t(self.dof, n_steps)
         if self.kind == "gbm":
             return (self.drift - 0.5 * s2) * dt + self.sigma * math.sqrt(dt) * rng.standard_normal(n_steps)
         if self.kind == "student_t":
@@ -67,7 +78,7 @@ class PathModel:
             return (self.drift - 0.5 * s2) * dt + scale * rng.standard_t(self.dof, n_steps)
         lam, m, sj = self.jump_intensity, self.jump_mean, self.jump_std
         kappa = math.exp(m + 0.5 * sj * sj) - 1.0
-        inc = (self.drift - 0.5 * s2 - lam * kappa) * dt + self.sigma * math.sqrt(dt) * rng.standard_normal(
+        inc = (self.drift - 0.5 * s2 - lam * kappa) * dt + self.sigma * np.sqrt(dt) * rng.standard_normal(
             n_steps
         )
         counts = rng.poisson(lam * dt, n_steps)
@@ -90,11 +101,16 @@ def iter_paths(
     *,
     seed: int,
     chunk_paths: int | None = None,
+    blocks: Blocks = "fixed",
 ) -> Iterator[NDArray[np.float64]]:
     """Yield paths in chunks of ``chunk_paths`` rows (default: about 64 MB per chunk).
 
-    ``horizon`` is in years; each step is ``horizon / n_steps`` (525,600 steps a year = one per minute).
+    ``horizon`` is in years; each step is one block. ``blocks="fixed"``: every step lasts ``horizon /
+    n_steps`` (525,600 steps a year = one per minute); ``"poisson"``: step durations are exponential with
+    that mean (blocks as a Poisson process, the model of Milionis, Moallemi, Roughgarden 2023).
     """
+    if blocks not in ("fixed", "poisson"):
+        raise ValueError(f"blocks must be 'fixed' or 'poisson', not {blocks!r}")
     if n_steps < 1 or n_paths < 1 or horizon <= 0 or price <= 0:
         raise ValueError("need n_steps >= 1, n_paths >= 1, horizon > 0 and price > 0")
     dt = horizon / n_steps
@@ -107,7 +123,9 @@ def iter_paths(
         out = np.empty((len(block), n_steps + 1), dtype=np.float64)
         out[:, 0] = log0
         for row, ss in enumerate(block):
-            np.cumsum(model.log_increments(np.random.default_rng(ss), n_steps, dt), out=out[row, 1:])
+            rng = np.random.default_rng(ss)
+            step: float | NDArray[np.float64] = dt if blocks == "fixed" else rng.exponential(dt, n_steps)
+            np.cumsum(model.log_increments(rng, n_steps, step), out=out[row, 1:])
             out[row, 1:] += log0
         np.exp(out, out=out)
         yield out
@@ -276,7 +294,16 @@ def load_price_csv(
     p = Path(path)
     if not p.is_file():
         raise PriceDataError(f"{p}: no such file")
-    with p.open(newline="") as fh:
+    try:
+        return _read_price_csv(p, time_column, price_column)
+    except UnicodeDecodeError as exc:
+        raise PriceDataError(f"{p}: not a text CSV (byte {exc.start} is not UTF-8)") from None
+    except csv.Error as exc:
+        raise PriceDataError(f"{p}: not a readable CSV ({exc})") from None
+
+
+def _read_price_csv(p: Path, time_column: str | None, price_column: str | None) -> PriceSeries:
+    with p.open(newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh)
         header = next(reader, None)
         if header is None:
@@ -311,7 +338,23 @@ def load_price_csv(
             px.append(price)
     if len(px) < 2:
         raise PriceDataError(f"{p}: need at least 2 price rows, got {len(px)}")
-    return PriceSeries(np.asarray(ts), np.asarray(px), meta={"source": str(p)})
+    times = np.asarray(ts)
+    meta: dict[str, Any] = {"source": str(p)}
+    scale = _epoch_scale(float(np.median(times)))
+    if scale != 1:
+        times = times / scale
+        meta["timestamp_unit"] = {1e3: "ms", 1e6: "us", 1e9: "ns"}[scale]
+    return PriceSeries(times, np.asarray(px), meta=meta)
+
+
+def _epoch_scale(t: float) -> float:
+    """Unix timestamps in seconds are about 1.7e9 today; 1.7e12 is milliseconds (JavaScript, most exchange
+    APIs), 1.7e15 microseconds, 1.7e18 nanoseconds. Read as seconds, those would put the data in the year
+    50,000 and every return on a 1000x shorter clock, so the unit is detected and said."""
+    for scale in (1e9, 1e6, 1e3):
+        if t / scale > 1e8:
+            return scale
+    return 1.0
 
 
 def _column(names: list[str], wanted: str | None, candidates: Sequence[str], p: Path, what: str) -> int:

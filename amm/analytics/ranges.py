@@ -76,6 +76,10 @@ METRICS: tuple[str, ...] = (
 )
 #: metrics where smaller is better when ranking
 LOWER_IS_BETTER = frozenset({"lvr"})
+#: fractions; every other metric is in token1 (the quote token)
+FRACTION_METRICS = frozenset({"il", "time_in_range"})
+#: a range whose paired difference to the best is within this many standard errors is tied with it
+TIE_Z = 2.0
 
 
 @dataclass(frozen=True)
@@ -91,10 +95,21 @@ class RangeResult:
     capital_efficiency: float
     metrics: dict[str, Stat]
     closed_form: dict[str, float] = field(default_factory=dict)
+    #: paired difference to the best range on the same paths (common random numbers), in the rank metric
+    vs_best: float = 0.0
+    vs_best_stderr: float = float("nan")
+    #: not distinguishable from the best: |vs_best| <= TIE_Z standard errors (never true for the best itself)
+    tied: bool = False
+    #: in range on at least one step of one path; a range that never trades is never ranked best
+    trades: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "rank": self.rank,
+            "vs_best": json_float(self.vs_best),
+            "vs_best_stderr": json_float(self.vs_best_stderr),
+            "tied_with_best": self.tied,
+            "trades": self.trades,
             "lower": json_float(self.lower),
             "upper": json_float(self.upper),
             "label": self.label,
@@ -127,6 +142,10 @@ class RangeAnalysis:
     def best(self) -> RangeResult:
         return self.results[0]
 
+    @property
+    def tied_with_best(self) -> list[RangeResult]:
+        return [r for r in self.results if r.tied]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "rank_by": self.rank_by,
@@ -139,6 +158,21 @@ class RangeAnalysis:
             "horizon_years": self.horizon_years,
             "path_is": self.path_is,
             "assumptions": list(self.assumptions),
+            "units": {
+                "price": "token1 per token0 (quote per base)",
+                "fee": "fraction",
+                "capital": "token1",
+                "horizon_years": "years",
+                "metrics": "token1, except il and time_in_range: fractions",
+                "vs_best": f"token1 ({self.rank_by}); a fraction for il and time_in_range",
+                "results.lower, results.upper": "token1 per token0",
+                "results.liquidity": "sqrt(token0 x token1), whole tokens",
+                "results.capital_efficiency": "multiple of a full-range position's liquidity",
+                "closed_form.lvr_expected_gbm": "token1",
+                "closed_form.time_in_range_expected_gbm": "fraction",
+            },
+            "best": self.best.label,
+            "tied_with_best": [r.label for r in self.tied_with_best],
             "results": [r.to_dict() for r in self.results],
         }
 
@@ -341,7 +375,7 @@ def analyze_ranges(
     time_weights: ArrayLike | None = None,
     step_years: float | None = None,
     sigma: float | None = None,
-    rank_by: str = "pnl_vs_hodl",
+    rank_by: str = "pnl_vs_rebalancing",
     rank_stat: str = "mean",
     keep_samples: bool = False,
     workers: int = 1,
@@ -357,8 +391,12 @@ def analyze_ranges(
     counted as flow, so pass no noise volume; valid while L_pos ≪ the pool's active liquidity).
     ``step_years`` and ``sigma`` add closed-form GBM companions (expected LVR, expected time in range) to
     each result, for a sanity check against the Monte Carlo means. ``rank_by`` is a metric in `METRICS`
-    and ``rank_stat`` one of mean/p5/p50/p95. ``workers`` > 1 evaluates paths in threads (numpy releases
-    the GIL in the heavy steps).
+    and ``rank_stat`` one of mean/p5/p50/p95. Every range is evaluated on the same paths (common random
+    numbers), so each range's paired difference to the best has a small standard error; ranges within
+    `TIE_Z` of it are marked tied, and a range never in range on any step is ranked after all that trade.
+    The default metric, P&L against the rebalancing portfolio (fees − LVR in the frictionless limit),
+    hedges the price move that dominates P&L against HODL, so its ranking does not flip with the seed.
+    ``workers`` > 1 evaluates paths in threads (numpy releases the GIL in the heavy steps).
     """
     if rank_by not in METRICS:
         raise ValueError(f"rank_by must be one of {METRICS}")
@@ -432,7 +470,15 @@ def analyze_ranges(
         for k in range(len(closed)):
             closed[k] = {"lvr_expected_gbm": float(e_lvr[k]), "time_in_range_expected_gbm": float(e_tir[k])}
     key = np.array([getattr(stats[rank_by][k], rank_stat) for k in range(len(engine.ranges))])
-    order = np.argsort(key if rank_by in LOWER_IS_BETTER else -key, kind="stable")
+    trades = samples["time_in_range"].max(axis=0) > 0
+    signed = key if rank_by in LOWER_IS_BETTER else -key
+    order = np.lexsort((signed, ~trades))  # ranges that trade first, then by the metric
+    best = int(order[0])
+    diff = samples[rank_by] - samples[rank_by][:, [best]]  # paired: the same paths for every range
+    vs_best = diff.mean(axis=0)
+    vs_se = diff.std(axis=0, ddof=1) / np.sqrt(n_paths) if n_paths > 1 else np.full(diff.shape[1], np.nan)
+    tied = (np.abs(vs_best) <= TIE_Z * vs_se) & trades
+    tied[best] = False
     results = [
         RangeResult(
             rank=rank + 1,
@@ -443,6 +489,10 @@ def analyze_ranges(
             capital_efficiency=float(eff[k]),
             metrics={m: stats[m][k] for m in METRICS},
             closed_form=closed[k],
+            vs_best=float(vs_best[k]),
+            vs_best_stderr=float(vs_se[k]),
+            tied=bool(tied[k]),
+            trades=bool(trades[k]),
         )
         for rank, k in enumerate(order)
     ]

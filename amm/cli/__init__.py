@@ -9,9 +9,13 @@ from rich.markup import escape
 
 from amm.analytics.paths import PriceDataError
 from amm.chain.errors import ChainError
+from amm.cli import parsing
+from amm.cli.calibrate_command import calibrate_
 from amm.cli.chain_commands import devnet_app, pools
 from amm.cli.common import err
-from amm.cli.lp_commands import lvr, pool, position, range_
+from amm.cli.lp_commands import lvr, pool, position
+from amm.cli.positions_command import positions
+from amm.cli.range_command import range_
 from amm.lp.study import StudyError
 
 app = typer.Typer(
@@ -25,15 +29,27 @@ app.command("pool")(pool)
 app.command("range")(range_)
 app.command("position")(position)
 app.command("lvr")(lvr)
+app.command("positions")(positions)
+app.command("calibrate")(calibrate_)
 app.add_typer(devnet_app, name="devnet")
 
 
 def main() -> None:
     """Entry point: a failure the user can act on prints one line and exits 2, never a traceback."""
     try:
-        app()
+        code = app(args=parsing.join_amount_words(sys.argv[1:]), prog_name="amm", standalone_mode=False)
     except (ChainError, StudyError, PriceDataError) as error:
-        err.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
+        _fail(str(error), 2)
+    except typer.TyperException as error:  # Click's usage errors: one line with where to look, not a box
+        ctx = getattr(error, "ctx", None)
+        where = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+        message = error.format_message() if hasattr(error, "format_message") else str(error)
+        _fail(f"{message}{where}", getattr(error, "exit_code", 2))
+    except (KeyboardInterrupt, typer.Abort):
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    err.print(f"[red]error:[/red] {escape(' '.join(message.split()))}", highlight=False, soft_wrap=True)
+    sys.exit(code)

@@ -3,37 +3,32 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
+import re
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from amm.analytics.paths import load_price_csv
-from amm.chain.errors import ChainError
 from amm.chain.positions import read_nft_position, read_pool_position
 from amm.cli import parsing
 from amm.cli.common import ForkBlock, ForkUrl, JsonFlag, RpcUrl, chain_from_options, err, out, print_json
+from amm.cli.range_command import (
+    Block,
+    Blocks,
+    BlockTime,
+    Orientation,
+    PlotFile,
+    PoolArg,
+    block_arg,
+    check_plot,
+    usd_per_quote,
+)
 from amm.lp.context import PoolContext, load_pool_context, resolve_pool
-from amm.lp.history import history_from_prices, load_pool_history
+from amm.lp.history import load_pool_history
 from amm.lp.lvr import lvr_figures
 from amm.lp.position import PositionReport, position_report
-from amm.lp.study import DEFAULT_WIDTHS, RangeStudy, RangeStudyConfig, StudyError, run_range_study
-
-PoolArg = Annotated[
-    str, typer.Option("--pool", "-p", help="A known name (USDC/WETH-500) or a v3 pool address.")
-]
-Block = Annotated[str, typer.Option("--block", help="Read the pool at this block (default: latest).")]
-Orientation = Annotated[
-    str,
-    typer.Option("--quote-in", help="auto (quote in the stablecoin), token0 or token1 as the base token."),
-]
-PlotFile = Annotated[Path | None, typer.Option("--plot", help="Write a PNG here.", dir_okay=False)]
-
-
-def _block(text: str) -> int | str:
-    return int(text) if text.isdigit() else text
+from amm.lp.study import market_model
+from amm.lp.wallet import require_position_manager
 
 
 def _money(x: float) -> str:
@@ -66,8 +61,9 @@ def pool(
 
       amm pool --pool 0x88e6A0c2dDD26FEEb64F039a2c41296FcB3f5640 --fork-url "$ETH_RPC_URL" --json
     """
+    check_plot(plot)
     with chain_from_options(rpc_url, fork_url, fork_block_number, quiet=json) as session:
-        ctx = load_pool_context(session.node, name, _block(block), orientation=quote_in)
+        ctx = load_pool_context(session.node, name, block_arg(block), orientation=quote_in)
     profile = ctx.profile()
     near = _profile_rows(ctx, 15)
     if json:
@@ -129,260 +125,113 @@ def _print_pool(ctx: PoolContext, near: list[dict[str, float]]) -> None:
     out.print(table)
 
 
-def range_(
-    name: PoolArg = "USDC/WETH-500",
-    horizon: Annotated[str, typer.Option(help="How long the position is held: 30d, 12h, 2w.")] = "30d",
-    vol: Annotated[
-        str | None, typer.Option(help="Annual volatility (0.6 or 60%); default: from the pool's swaps.")
-    ] = None,
-    paths: Annotated[int, typer.Option(help="Monte Carlo paths.")] = 200,
-    seed: Annotated[int, typer.Option(help="Seed of the paths (same seed, same paths).")] = 0,
-    step: Annotated[
-        str, typer.Option(help="Step of the paths: one block with one arbitrage chance (12s).")
-    ] = "12s",
-    model: Annotated[str, typer.Option(help="gbm, merton (jumps) or student_t (fat tails).")] = "gbm",
-    widths: Annotated[str, typer.Option(help="Half-widths in percent: 1 means [P/1.01, 1.01P).")] = ",".join(
-        f"{100 * w:g}" for w in DEFAULT_WIDTHS
-    ),
-    centres: Annotated[str, typer.Option(help="Centres as percent of the price, e.g. 95,100,105.")] = "100",
-    range_: Annotated[
-        list[str] | None, typer.Option("--range", help="An explicit range in quote per base, e.g. 2800-3600.")
-    ] = None,
-    capital: Annotated[float, typer.Option(help="Capital per position, in the quote token.")] = 10_000.0,
-    noise_volume: Annotated[
-        float | None, typer.Option(help="Uninformed volume per day in the quote token; default: estimated.")
-    ] = None,
-    rank_by: Annotated[
-        str, typer.Option(help="Metric to rank by: pnl_vs_hodl, pnl_vs_rebalancing, fees, ...")
-    ] = "pnl_vs_hodl",
-    historical: Annotated[
-        bool, typer.Option(help="Replay history (the pool's swaps, or --prices) from today's price.")
-    ] = False,
-    prices: Annotated[
-        Path | None,
-        typer.Option(
-            help="CSV of market prices (timestamp,price in quote per base): volatility, --historical."
-        ),
-    ] = None,
-    history_days: Annotated[float, typer.Option(help="Days of swaps to read for estimates.")] = 7.0,
-    top: Annotated[int, typer.Option(help="Rows to show.")] = 12,
-    block: Block = "latest",
-    quote_in: Orientation = "auto",
-    plot: PlotFile = None,
-    rpc_url: RpcUrl = None,
-    fork_url: ForkUrl = None,
-    fork_block_number: ForkBlock = None,
-    json: JsonFlag = False,
-) -> None:
-    """Rank ranges for a pool: fees, LVR, IL, P&L against HODL and rebalancing, time in range.
-
-    Reads the pool and its liquidity profile from the chain, estimates volatility and uninformed volume from
-    its recent swaps (unless given), simulates price paths and evaluates every range on each.
-
-    Examples:
-
-      amm range --pool USDC/WETH-500 --plot out.png
-
-      amm range --pool WBTC/WETH-3000 --widths 1,5,20 --centres 95,100,105 --vol 45%
-
-      amm range --pool USDC/WETH-500 --range 3000-3700 --capital 50000 --horizon 7d --json
-
-      amm range --pool DAI/USDC-100 --historical
-
-      amm range --pool USDC/WETH-500 --prices eth_usd.csv --historical --step 1h
-    """
-    try:
-        config = RangeStudyConfig(
-            horizon_days=parsing.seconds(horizon) / 86400,
-            step_seconds=parsing.seconds(step, default_unit="s"),
-            paths=paths,
-            seed=seed,
-            model=model,
-            vol=parsing.fraction(vol) if vol is not None else None,
-            widths=parsing.percent_list(widths),
-            centres=tuple(c for c in parsing.percent_list(centres)),
-            bounds=tuple(parsing.price_range(r) for r in range_ or ()),
-            capital=capital,
-            noise_per_day=noise_volume,
-            rank_by=rank_by,
-            historical=historical,
-            keep_samples=plot is not None,
-        )
-    except StudyError as error:
-        raise typer.BadParameter(str(error)) from None
-    if model not in ("gbm", "merton", "student_t"):
-        raise typer.BadParameter("--model must be gbm, merton or student_t")
-    with chain_from_options(rpc_url, fork_url, fork_block_number, quiet=json) as session:
-        ctx = load_pool_context(session.node, name, _block(block), orientation=quote_in)
-        need_history = historical or config.vol is None or config.noise_per_day is None
-        history = None
-        if prices is not None:
-            history = history_from_prices(load_price_csv(prices), ctx)
-        elif need_history:
-            try:
-                history = load_pool_history(session.node, ctx, days=history_days)
-            except ChainError as error:
-                if historical or config.vol is None:
-                    raise
-                err.print(f"[yellow]no history:[/yellow] {error}")
-    study = _run_with_progress(ctx, config, history, show=not json)
-    if json:
-        print_json(study.to_dict())
-    else:
-        _print_study(study, ctx, top)
-    if plot is not None:
-        from amm.cli.plots import plot_study  # noqa: PLC0415 - matplotlib loads only when plotting
-
-        plot_study(plot, study, ctx.profile(), f"{ctx.quote.symbol} per {ctx.base.symbol}", ctx.quote.symbol)
-        err.print(f"wrote {plot}")
-
-
-def _run_with_progress(
-    ctx: PoolContext, config: RangeStudyConfig, history: object, *, show: bool
-) -> RangeStudy:
-    if not show or config.historical:
-        return run_range_study(ctx, config, history)  # type: ignore[arg-type]
-    with Progress(
-        TextColumn("simulating paths"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("paths", total=config.paths)
-        return run_range_study(
-            ctx,
-            config,
-            history,
-            lambda done, total: bar.update(task, completed=done, total=total),  # type: ignore[arg-type]
-        )
-
-
-def _print_study(study: RangeStudy, ctx: PoolContext, top: int) -> None:
-    a = study.analysis
-    q = ctx.quote.symbol
-    if study.config.historical and study.history is not None:
-        mode = f"the returns of {study.history.describe()} replayed in {a.n_steps:,} steps"
-    else:
-        mode = (
-            f"{a.n_paths} {study.config.model} paths over {study.config.horizon_days:g} days "
-            f"in {study.config.step_seconds:g}-s steps"
-        )
-    out.print(
-        f"[bold]{ctx.name}[/bold] at block {ctx.block}: price {ctx.price:,.6g} {q}/{ctx.base.symbol}, "
-        f"fee {ctx.fee:.2%}; {mode}"
-    )
-    out.print(f"volatility {study.sigma:.3f} ({study.sigma_source})")
-    out.print(f"uninformed volume {study.noise_per_day:,.0f} {q}/day ({study.noise_source})")
-    title = f"ranges ranked by {a.rank_by} ({a.rank_stat}); capital {a.capital:,.0f} {q} each; figures in {q}"
-    table = Table(title=title, title_justify="left")
-    columns = (
-        "#",
-        "range",
-        "width",
-        "ticks",
-        "fees",
-        "LVR",
-        "IL",
-        "vs HODL",
-        "p5 … p95",
-        "vs rebal.",
-        "in range",
-        "eff.",
-    )
-    for column in columns:
-        table.add_column(column, justify="left" if column in ("range", "width", "ticks") else "right")
-    for r in a.results[:top]:
-        m = r.metrics
-        ticks = study.ticks.get((r.lower, r.upper))
-        table.add_row(
-            str(r.rank),
-            f"{_price(r.lower)} – {_price(r.upper)}",
-            r.label,
-            f"{ticks[0]}:{ticks[1]}" if ticks else "",
-            _money(m["fees"].mean),
-            _money(m["lvr"].mean),
-            f"{m['il'].mean:+.2%}",
-            _money(m["pnl_vs_hodl"].mean),
-            f"{_money(m['pnl_vs_hodl'].p5)} … {_money(m['pnl_vs_hodl'].p95)}",
-            _money(m["pnl_vs_rebalancing"].mean),
-            f"{m['time_in_range'].mean:.0%}",
-            f"{r.capital_efficiency:,.0f}x",
-        )
-    out.print(table)
-    best = a.best
-    se = best.metrics[a.rank_by].stderr
-    out.print(
-        f"best: {best.label} ({_price(best.lower)} – {_price(best.upper)}); Monte Carlo standard error "
-        f"of its "
-        f"{a.rank_by} ≈ {_money(se)} {q}. Assumptions: amm range --json | jq .analysis.assumptions"
-    )
-
-
 def lvr(
-    price: Annotated[float, typer.Option(help="Price of the base token in the quote token.")],
-    vol: Annotated[str, typer.Option(help="Annual volatility: 0.6 or 60%.")],
+    price: Annotated[
+        float | None, typer.Option(help="Price of the base token in the quote token; default: the pool's.")
+    ] = None,
+    vol: Annotated[
+        str | None, typer.Option(help="Annual volatility: 60% or 0.6; default: from the pool's swaps.")
+    ] = None,
     capital: Annotated[float, typer.Option(help="Position value in the quote token.")] = 10_000.0,
     range_: Annotated[
         str | None, typer.Option("--range", help="A concentrated range, e.g. 2700-3300.")
     ] = None,
     fee: Annotated[
-        str | None, typer.Option(help="Pool fee (0.05% or 0.0005): adds the fees-and-blocks model.")
+        str | None, typer.Option(help="Pool fee: 0.05% or 5bp; adds the fees-and-blocks model.")
     ] = None,
-    block_time: Annotated[float, typer.Option(help="Seconds between blocks (with --fee).")] = 12.0,
+    name: Annotated[
+        str | None,
+        typer.Option("--pool", "-p", help="Take price, volatility, fee and block time from a pool."),
+    ] = None,
+    blocks: Blocks = "fixed",
+    block_time: BlockTime = None,
+    rpc_url: RpcUrl = None,
+    fork_url: ForkUrl = None,
+    fork_block_number: ForkBlock = None,
     json: JsonFlag = False,
 ) -> None:
-    """Closed-form LVR of a full-range or concentrated position, with fees and blocks if --fee is given.
+    """LVR of a full-range or concentrated position: the in-range instantaneous rate, and with a fee what
+    arbitrage takes net of fees and pays in fees under the block model.
 
     Examples:
 
       amm lvr --price 3000 --vol 60%
 
       amm lvr --price 3000 --vol 60% --range 2700-3300 --fee 0.05% --capital 100000
+
+      amm lvr --pool USDC/WETH-500 --range 3000-3700
+
+      amm lvr --price 3000 --vol 60% --fee 5bp --blocks poisson --block-time 12s
     """
     lower, upper = parsing.price_range(range_) if range_ else (0.0, math.inf)
+    sigma = parsing.volatility(vol) if vol is not None else None
+    fee_value = parsing.fee(fee) if fee is not None else None
+    step = parsing.seconds(block_time, default_unit="s", what="--block-time") if block_time else None
+    if blocks not in ("fixed", "poisson"):
+        raise typer.BadParameter(f"--blocks must be fixed or poisson, not {blocks!r}")
+    quote, base = "quote", "base token"
+    market = market_model(blocks, step, None)
+    if name is not None:
+        with chain_from_options(rpc_url, fork_url, fork_block_number, quiet=json) as session:
+            ctx = load_pool_context(session.node, name)
+            history = load_pool_history(session.node, ctx)
+        price = ctx.price if price is None else price
+        sigma = history.volatility.sigma if sigma is None else sigma
+        fee_value = ctx.fee if fee_value is None else fee_value
+        market = market_model(blocks, step, history)
+        quote, base = ctx.quote.symbol, ctx.base.symbol
+    if price is None or sigma is None:
+        raise typer.BadParameter("give --price and --vol, or --pool NAME to take them from a pool")
     try:
         figures = lvr_figures(
             price=price,
-            sigma=parsing.fraction(vol),
+            sigma=sigma,
             capital=capital,
             lower=lower,
             upper=upper,
-            fee=parsing.fraction(fee) if fee is not None else None,
-            block_time=block_time,
+            fee=fee_value,
+            block_time=market.block_time,
+            blocks=market.blocks,
+            quote=quote,
+            base=base,
         )
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
     if json:
-        print_json(figures.to_dict())
+        print_json({**figures.to_dict(), "pool": name, "market_model": market.to_dict()})
         return
     where = "full range" if math.isinf(upper) else f"range {lower:,.6g} – {upper:,.6g}"
+    source = f" ({name})" if name else ""
     out.print(
-        f"position worth {figures.capital:,.2f} at price {price:,.6g}, {where}, σ = {figures.sigma:.2%}"
+        f"position worth {figures.capital:,.2f} {quote} at price {price:,.6g}{source}, {where}, "
+        f"σ = {figures.sigma:.2%}/year"
     )
     out.print(
-        f"  holds {figures.amount_base:,.6g} base + {figures.amount_quote:,.6g} quote; "
+        f"  holds {figures.amount_base:,.6g} {base} + {figures.amount_quote:,.6g} {quote}; "
         f"liquidity {figures.liquidity:,.6g}"
     )
     if not figures.in_range:
         out.print("  out of range: no LVR (and no fees) until the price comes back")
     out.print(
-        f"  LVR {figures.lvr_per_year:,.2f}/year = {figures.lvr_per_day:,.2f}/day = "
-        f"{figures.lvr_fraction_per_year:.2%} of value per year (Milionis et al. 2022)"
+        f"  LVR while in range, at this price (instantaneous): {figures.lvr_per_day:,.2f} {quote}/day = "
+        f"{figures.lvr_per_year:,.2f}/year = {figures.lvr_fraction_per_year:.2%} of value per year "
+        "(Milionis et al. 2022)"
     )
+    out.print(f"  market model: {market.describe()}")
     if figures.p_trade is not None:
         out.print(
-            f"  with fee {figures.fee:.3%} and {figures.block_time:g}-s blocks (Milionis et al. 2023): "
-            f"arbitrageurs trade in {figures.p_trade:.1%} of blocks, take {figures.arb_per_year:,.2f}/year "
-            f"net of fees; fees paid by "
-            f"arbitrage {figures.fees_per_year:,.2f}/year = {figures.fee_recovery:.1%} of LVR"
+            f"  with fee {figures.fee:.3%} ({figures.blocks} blocks, Milionis et al. 2023): arbitrage trades "
+            f"in {figures.p_trade:.1%} of blocks, take {figures.arb_per_year:,.2f} {quote}/year net of fees; "
+            f"their fees pay {figures.fees_per_year:,.2f}/year = {figures.fee_recovery:.1%} of LVR"
         )
 
 
 def position(
     nft: Annotated[
-        int | None, typer.Option("--nft", help="Token id of a NonfungiblePositionManager position.")
+        int | None,
+        typer.Option(
+            "--nft", help="Token id of a NonfungiblePositionManager position.", min=0, max=2**256 - 1
+        ),
     ] = None,
     name: Annotated[
         str | None, typer.Option("--pool", "-p", help="With --owner: the pool (name or address).")
@@ -391,8 +240,13 @@ def position(
     lower: Annotated[int | None, typer.Option(help="With --owner: the position's lower tick.")] = None,
     upper: Annotated[int | None, typer.Option(help="With --owner: the position's upper tick.")] = None,
     since_block: Annotated[
-        int | None, typer.Option(help="Read the position's history from this block.")
+        int | None, typer.Option(help="Read the position's history from this block.", min=0)
     ] = None,
+    vol: Annotated[
+        str | None, typer.Option(help="Annual volatility for the LVR rate: 60% or 0.6; default: the pool's.")
+    ] = None,
+    blocks: Blocks = "fixed",
+    block_time: BlockTime = None,
     block: Block = "latest",
     quote_in: Orientation = "auto",
     rpc_url: RpcUrl = None,
@@ -417,9 +271,16 @@ def position(
         raise typer.BadParameter("give --nft ID, or --pool, --owner, --lower and --upper")
     if owner is not None and (name is None or lower is None or upper is None):
         raise typer.BadParameter("--owner needs --pool, --lower and --upper")
+    if owner is not None and not re.fullmatch(r"0x[0-9a-fA-F]{40}", owner.strip()):
+        raise typer.BadParameter(f"--owner {owner!r} is not an address (0x and 40 hex digits)")
+    sigma = parsing.volatility(vol) if vol is not None else None
+    step = parsing.seconds(block_time, default_unit="s", what="--block-time") if block_time else None
+    if blocks not in ("fixed", "poisson"):
+        raise typer.BadParameter(f"--blocks must be fixed or poisson, not {blocks!r}")
     with chain_from_options(rpc_url, fork_url, fork_block_number, quiet=json) as session:
-        at = _block(block)
+        at = block_arg(block)
         if nft is not None:
+            require_position_manager(session.node, at)
             record = read_nft_position(session.node, nft, at, since_block=since_block)
         else:
             address, _ = resolve_pool(name or "")
@@ -428,14 +289,52 @@ def position(
             )
         ctx = load_pool_context(session.node, record.pool, record.block, orientation=quote_in)
         report = position_report(session.node, ctx, record)
+        history = load_pool_history(session.node, ctx)
+        usd = usd_per_quote(session.node, ctx)
+    market = market_model(blocks, step, history)
+    rates = lvr_figures(
+        price=ctx.price,
+        sigma=sigma if sigma is not None else history.volatility.sigma,
+        capital=max(report.value_now, 1e-12),
+        lower=report.lower,
+        upper=report.upper,
+        fee=ctx.fee,
+        block_time=market.block_time,
+        blocks=market.blocks,
+        quote=report.quote,
+        base=report.base,
+    )
     if json:
-        print_json(report.to_dict())
+        print_json(
+            {
+                **report.to_dict(),
+                "usd_per_quote": usd,
+                "market_model": market.to_dict(),
+                "lvr_rate": rates.to_dict(),
+            }
+        )
         return
-    _print_position(report, ctx)
+    _print_position(report, ctx, usd)
+    out.print(f"market model: {market.describe()}")
+    if report.liquidity == 0:
+        out.print("closed: all liquidity withdrawn, nothing earns fees or loses to arbitrage now")
+    elif rates.in_range and rates.p_trade is not None:
+        out.print(
+            f"LVR now, in range at this price (instantaneous): {rates.lvr_per_day:,.2f} {report.quote}/day "
+            f"at σ {rates.sigma:.0%}/year; arbitrage trades in {rates.p_trade:.0%} of blocks and its fees "
+            f"recover {rates.fee_recovery:.0%} of it"
+        )
+    else:
+        out.print("out of range now: no LVR and no fees until the price comes back")
 
 
-def _print_position(r: PositionReport, ctx: PoolContext) -> None:
+def _print_position(r: PositionReport, ctx: PoolContext, usd: float | None) -> None:
     q = r.quote
+
+    def worth(x: float) -> str:
+        dollars = f" ≈ ${x * usd:,.0f}" if usd is not None and usd != 1.0 else ""
+        return f"{_money(x)} {q}{dollars}"
+
     who = f"NFT #{r.token_id}" if r.token_id is not None else f"position of {r.owner}"
     state = "[green]in range[/green]" if r.in_range else "[yellow]out of range[/yellow]"
     out.print(
@@ -456,15 +355,13 @@ def _print_position(r: PositionReport, ctx: PoolContext) -> None:
     table.add_column(style="bold")
     table.add_column(justify="right")
     table.add_column()
-    table.add_row("position now", _money(r.value_now) + f" {q}", tokens(r.amounts))
-    table.add_row("fees earned", _money(r.fees_value) + f" {q}", tokens(r.fees))
+    table.add_row("position now", worth(r.value_now), tokens(r.amounts))
+    table.add_row("fees earned", worth(r.fees_value), tokens(r.fees))
     table.add_row(
         "collectable now", "", tokens(r.owed) + " (what collect() pays: fees + withdrawn principal)"
     )
-    table.add_row("deposited (HODL)", _money(r.hodl_value) + f" {q}", tokens(r.deposited))
-    table.add_row(
-        "IL vs HODL", _money(r.il_value) + f" {q}", "position + withdrawn principal − HODL, no fees"
-    )
-    table.add_row("P&L vs HODL", _money(r.pnl_vs_hodl) + f" {q}", "IL + fees")
-    table.add_row("LVR to date", _money(r.lvr_to_date) + f" {q}", f"realised over {r.swaps_seen} swaps")
+    table.add_row("deposited (HODL)", worth(r.hodl_value), tokens(r.deposited))
+    table.add_row("IL vs HODL", worth(r.il_value), "position + withdrawn principal − HODL, no fees")
+    table.add_row("P&L vs HODL", worth(r.pnl_vs_hodl), "IL + fees")
+    table.add_row("LVR to date", worth(r.lvr_to_date), f"realised over {r.swaps_seen} swaps")
     out.print(table)

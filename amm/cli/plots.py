@@ -14,14 +14,19 @@ import numpy as np
 from amm.analytics.liquidity import LiquidityProfile
 from amm.lp.study import RangeStudy
 
+matplotlib.rcParams["svg.fonttype"] = "none"  # SVG text stays text: searchable, and testable
 COLORS = ("tab:green", "tab:blue", "tab:orange", "tab:purple", "tab:red")
 
 
 def _window(price: float, ranges: list[tuple[float, float]]) -> tuple[float, float]:
+    """The price window around the ranges shown, padded by a fifth of their span on each side: a fixed ±25%
+    would squeeze a stable pool's ±0.2% ranges into one pixel."""
     finite = [b for r in ranges for b in r if 0 < b < math.inf]
-    lo = min([price / 1.25, *finite])
-    hi = max([price * 1.25, *finite])
-    return lo / 1.05, hi * 1.05
+    if not finite:
+        return price / 1.25, price * 1.25
+    lo, hi = min([price, *finite]), max([price, *finite])
+    pad = max((hi / lo) ** 0.2, 1.0005)
+    return lo / pad, hi * pad
 
 
 def draw_profile(
@@ -52,8 +57,11 @@ def plot_pool(path: Path, profile: LiquidityProfile, price: float, title: str, u
 def plot_study(
     path: Path, study: RangeStudy, profile: LiquidityProfile, unit: str, quote: str, top: int = 5
 ) -> None:
-    """Three panels: profile with the top ranges, P&L vs HODL distributions, fees against LVR."""
+    """Three panels: profile with the top ranges, the ranking metric's distributions, fees against LVR.
+
+    The title says what was simulated or replayed and under which market model, as the table does."""
     analysis = study.analysis
+    metric = analysis.rank_by
     best = analysis.results[:top]
     fig, axes = plt.subplots(1, 3, figsize=(17, 5), layout="constrained")
     ax = axes[0]
@@ -70,40 +78,41 @@ def plot_study(
         ax.plot([hi, hi], [0, y], color=color, linewidth=0.6, linestyle=":")
     ax.set_ylim(0, peak * (1.12 + 0.07 * len(best)))
     ax.set_title(f"{study.pool['name']}: liquidity and the top ranges")
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=8)  # off the bars
 
     ax = axes[1]
     samples = analysis.samples
     if samples is not None and analysis.n_paths > 1:
         order = [_input_index(study, r) for r in best]
-        data = [samples["pnl_vs_hodl"][:, k] for k in order]
+        data = [samples[metric][:, k] for k in order]
         parts = ax.violinplot(data, showmedians=True)
         for body, color in zip(parts["bodies"], COLORS, strict=False):
             body.set_facecolor(color)
         ax.set_xticks(range(1, len(best) + 1), [f"#{r.rank}\n{r.label}" for r in best], fontsize=8)
     else:
-        values = [r.metrics["pnl_vs_hodl"].mean for r in best]
+        values = [r.metrics[metric].mean for r in best]
         ax.bar(range(1, len(best) + 1), values, color=COLORS[: len(best)])
         ax.set_xticks(range(1, len(best) + 1), [f"#{r.rank}\n{r.label}" for r in best], fontsize=8)
     ax.axhline(0, color="black", linewidth=0.8)
-    ax.set_ylabel(f"P&L vs HODL ({quote})")
-    ax.set_title(f"P&L vs HODL over {analysis.n_paths} path(s)")
+    ax.set_ylabel(f"{metric} ({quote})")
+    ax.set_title(f"{metric} over {analysis.n_paths} path(s), the same for every range")
 
     ax = axes[2]
     fees = [r.metrics["fees"].mean for r in analysis.results]
     lvr = [r.metrics["lvr"].mean for r in analysis.results]
     ax.scatter(lvr, fees, color="tab:blue")
-    for r, x, y in zip(analysis.results, lvr, fees, strict=True):
-        ax.annotate(r.label, (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    for r, x, y in zip(analysis.results, lvr, fees, strict=True):  # rank numbers: short labels do not collide
+        ax.annotate(f"#{r.rank}", (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
     top_value = max([*fees, *lvr, 1e-12])
     ax.plot([0, top_value], [0, top_value], color="0.5", linestyle="--", linewidth=0.8, label="fees = LVR")
     ax.set_xlabel(f"LVR ({quote}, mean)")
     ax.set_ylabel(f"fees ({quote}, mean)")
     ax.set_title("fees against LVR: above the line beats rebalancing")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=8)
     fig.suptitle(
         f"{study.pool['name']} at block {study.pool['block']}: capital {analysis.capital:,.0f} {quote}, "
-        f"σ={study.sigma:.2f}, horizon {study.config.horizon_days:g} d"
+        f"σ {study.sigma:.1%}/year, {study.horizon_days:.3g} days\n{study.mode}\n{study.market.describe()}",
+        fontsize=10,
     )
     fig.savefig(path, dpi=130)
     plt.close(fig)

@@ -56,6 +56,15 @@ class PositionReport:
         out: dict[str, Any] = {}
         for key, item in self.__dict__.items():
             out[key] = [str(x) for x in item] if isinstance(item, tuple) else item
+        out["liquidity"] = str(self.liquidity)  # exact: JSON numbers lose ints > 2^53
+        q = self.quote
+        out["units"] = {
+            "lower, upper, price": f"{q} per {self.base}",
+            "amounts, owed, fees, deposited, withdrawn, collected": "raw token units [token0, token1], exact",
+            "liquidity": "raw on-chain liquidity (a decimal string)",
+            "value_now, fees_value, hodl_value, il_value, pnl_vs_hodl, lvr_to_date": f"{q} at today's price",
+            "days": "days",
+        }
         return out
 
 
@@ -89,7 +98,11 @@ def realised_lvr(
     return float(np.sum(rebalancing - lp))
 
 
-def position_report(node: Node, ctx: PoolContext, record: PositionRecord) -> PositionReport:
+def position_report(
+    node: Node, ctx: PoolContext, record: PositionRecord, swaps: list[dict[str, int]] | None = None
+) -> PositionReport:
+    """The report at the context's block; `swaps`, the pool's Swap events from any earlier block (e.g. read
+    once for many positions of the pool), saves reading them again."""
     pool = ctx.pool
     amounts = position_amounts(
         pool.sqrt_price_x96, pool.tick, record.tick_lower, record.tick_upper, record.info.liquidity
@@ -113,7 +126,10 @@ def position_report(node: Node, ctx: PoolContext, record: PositionRecord) -> Pos
     hodl = _quote_value(ctx, deposited)
     il = value_now + _quote_value(ctx, withdrawn) - hodl
     fees_value = _quote_value(ctx, fees)
-    events = swap_events(node, ctx, record.first_block, ctx.block)
+    if swaps is None:
+        events = swap_events(node, ctx, record.first_block, ctx.block)
+    else:
+        events = [e for e in swaps if record.first_block <= e["block"] <= ctx.block]
     prices = ctx.display_prices([e["sqrt_price_x96"] for e in events])
     blocks = np.array([e["block"] for e in events], dtype=np.int64)
     lo, hi = sorted((ctx.price_at_tick(record.tick_lower), ctx.price_at_tick(record.tick_upper)))

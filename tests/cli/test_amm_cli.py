@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 
@@ -60,6 +61,7 @@ def test_range_json_equals_the_library(devnet: ChainSession, tmp_path: Path) -> 
         horizon_days=3, step_seconds=60, paths=12, seed=7, widths=(0.01, 0.05, 0.2), bounds=((25.0, 35.0),)
     )
     expected = run_range_study(ctx, config, history).to_dict()
+    assert got.pop("capital") == {"amount": 10_000.0, "token": "WETH", "in_quote": 10_000.0, "usd": ANY}
     for result in (got, expected):  # wall-clock timings are the only thing allowed to differ
         result.pop("seconds")
         result["pool"]["load"].pop("seconds")
@@ -70,7 +72,11 @@ def test_lvr_json_equals_the_library(tmp_path: Path) -> None:
     got = amm_json(
         "lvr", "--price", "3000", "--vol", "60%", "--range", "2700-3300", "--fee", "0.05%", cache=tmp_path
     )
-    expected = lvr_figures(price=3000, sigma=0.6, lower=2700, upper=3300, fee=0.0005).to_dict()
+    expected = lvr_figures(
+        price=3000, sigma=0.6, lower=2700, upper=3300, fee=0.0005, blocks="fixed"
+    ).to_dict()
+    assert got.pop("market_model") == {"blocks": "fixed", "block_time_seconds": 12.0, "source": ANY}
+    assert got.pop("pool") is None
     assert got == json.loads(json.dumps(expected))
     full = amm_json("lvr", "--price", "3000", "--vol", "0.6", cache=tmp_path)
     assert full["lvr_fraction_per_year"] == pytest.approx(0.6**2 / 8)  # σ²/8 of value for constant product
@@ -98,6 +104,8 @@ def test_position_json_equals_the_library(devnet: ChainSession, tmp_path: Path) 
     got = amm_json("position", "--nft", "150", cache=tmp_path)
     record = read_nft_position(devnet.node, 150)
     expected = position_report(devnet.node, load_pool_context(devnet.node, record.pool), record).to_dict()
+    assert got.pop("market_model")["blocks"] == "fixed" and "lvr_per_day" in got.pop("lvr_rate")
+    assert got.pop("usd_per_quote") == 1.0  # USDC/WETH: quoted in USDC
     assert got == json.loads(json.dumps(expected))
 
 
@@ -118,14 +126,15 @@ def test_range_with_plot_prints_a_ranked_table_and_writes_a_png(tmp_path: Path) 
         cache=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert "ranges ranked by pnl_vs_hodl" in result.stdout and "full range" in result.stdout
+    assert "ranked by pnl_vs_rebalancing" in result.stdout and "full range" in result.stdout
     ranks = [line.split("│")[1].strip() for line in result.stdout.splitlines() if line.startswith("│")]
     assert ranks[:3] == ["1", "2", "3"]
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and plot.stat().st_size > 30_000
 
 
 @pytest.mark.parametrize(
-    "command", ["pools", "pool", "range", "position", "lvr", "devnet build", "devnet serve"]
+    "command",
+    ["pools", "pool", "range", "position", "positions", "lvr", "calibrate", "devnet build", "devnet serve"],
 )
 def test_every_command_teaches_by_example(command: str, tmp_path: Path) -> None:
     result = amm(*command.split(), "--help", cache=tmp_path)
@@ -183,6 +192,7 @@ def test_range_on_a_price_file_replays_it_from_todays_price(devnet: ChainSession
     history = history_from_prices(load_price_csv(prices), ctx)
     assert abs(history.volatility.sigma - 0.7) < 3 * history.volatility.stderr
     expected = run_range_study(ctx, RangeStudyConfig(historical=True, step_seconds=3600.0), history).to_dict()
+    assert got.pop("capital")["token"] == "USDC"
     for result in (got, expected):
         result.pop("seconds")
         result["pool"]["load"].pop("seconds")

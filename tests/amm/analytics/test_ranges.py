@@ -153,7 +153,7 @@ def test_analyze_ranges_ranks_serialises_and_chunks() -> None:
         sigma=0.7,
         keep_samples=True,
     )
-    res = analyze_ranges(paths, ranges, **kwargs)
+    res = analyze_ranges(paths, ranges, rank_by="pnl_vs_hodl", **kwargs)
     chunked = analyze_ranges(iter_paths(model, p0, 7 / 365, 300, 24, seed=1, chunk_paths=5), ranges, **kwargs)
     threaded = analyze_ranges(paths, ranges, workers=2, **kwargs)
     for other in (chunked, threaded):
