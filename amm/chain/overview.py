@@ -58,13 +58,20 @@ class PoolOverview:
 
     def price_text(self) -> str:
         """The price the readable way round: '3,001.2 USDC/WETH' (USDC per WETH), not '0.000333 WETH/USDC'."""
+        price, quote, base = self.quote_per_base()
+        return f"{price:,.6g} {quote}/{base}"
+
+    def quote_per_base(self) -> tuple[float, str, str]:
+        """(price, quote symbol, base symbol), the readable way round, as every table and JSON shows it."""
         price = self.price
         if price >= 1:
-            return f"{price:,.6g} {self.token1.symbol}/{self.token0.symbol}"
-        return f"{1 / price:,.6g} {self.token0.symbol}/{self.token1.symbol}"
+            return price, self.token1.symbol, self.token0.symbol
+        return 1 / price, self.token0.symbol, self.token1.symbol
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe: on-chain integers as decimal strings (exact), the rest as numbers."""
+        """JSON-safe: on-chain integers as decimal strings (exact), the rest as numbers; the price quote per
+        base, as the table shows it, with its unit."""
+        price, quote, base = self.quote_per_base()
         return {
             "name": self.name,
             "kind": self.kind,
@@ -77,7 +84,8 @@ class PoolOverview:
             "liquidity": str(self.liquidity),
             "balance0": str(self.balance0),
             "balance1": str(self.balance1),
-            "price": self.price,
+            "price": price,
+            "price_unit": f"{quote}/{base}",
             "tvl_usd": self.tvl_usd,
         }
 

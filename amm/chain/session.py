@@ -14,7 +14,7 @@ from typing import Any
 from amm.chain.anvil import Anvil, check_rpc_url, redact_url
 from amm.chain.devnet import statefile
 from amm.chain.devnet.build import Progress, Roles
-from amm.chain.errors import ChainError
+from amm.chain.errors import AnvilDied, ChainError
 from amm.chain.node import Node
 from amm.chain.rpc import RpcClient
 
@@ -53,7 +53,13 @@ def start_devnet(
 
     `anvil_args` are extra anvil flags, e.g. ("--order", "fifo") for a node that mines ordered bundles."""
     manifest = statefile.ensure_state(rebuild=rebuild, progress=progress)
-    anvil = Anvil(load_state=statefile.state_path(), args=anvil_args).start()
+    try:
+        anvil = Anvil(load_state=statefile.state_path(), args=anvil_args).start()
+    except AnvilDied as died:
+        raise ChainError(
+            f"anvil could not load the built-in chain's state file {statefile.state_path()} (corrupted?):"
+            f" rebuild it with `amm devnet build --force` ({str(died).splitlines()[0][:120]})"
+        ) from None
     node = Node(anvil.rpc)
     if not node.code(manifest["contracts"]["v3_factory"]):
         anvil.stop()

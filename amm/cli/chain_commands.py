@@ -23,6 +23,7 @@ from amm.cli.common import (
     out,
     print_json,
 )
+from amm.cli.range_command import fit_table
 
 devnet_app = typer.Typer(
     help="Build, inspect and serve the built-in mainnet-shaped chain.", no_args_is_help=True
@@ -66,30 +67,23 @@ def pools(
 
 
 def pool_table(overviews: list[PoolOverview], title: str) -> Table:
-    table = Table(title=title, title_justify="left")
-    for column, justify in (
-        ("pool", "left"),
-        ("address", "left"),
-        ("fee", "right"),
-        ("price", "right"),
-        ("tick", "right"),
-        ("active liquidity", "right"),
-        ("TVL (USD)", "right"),
-    ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    """The pools by TVL, named as users type them (`USDC/WETH-500`); numbers are never cut: when the
+    terminal is narrow, columns go from the right (the address first), and stay in --json."""
+    rows = []
     for p in sorted(overviews, key=lambda p: -(p.tvl_usd or 0)):
-        fee = f"{p.fee / 10_000:g}%" + ("" if p.kind == "v3" else " v2")
-        tvl = f"{p.tvl_usd:,.0f}" if p.tvl_usd is not None else "?"
-        tick = str(p.tick) if p.tick is not None else "-"
-        table.add_row(
-            f"{p.token0.symbol}/{p.token1.symbol}",
-            p.address,
-            fee,
-            p.price_text(),
-            tick,
-            f"{p.liquidity:.4g}",
-            tvl,
+        rows.append(
+            {
+                "pool": p.name,
+                "price": p.price_text(),
+                "fee": f"{p.fee / 10_000:g}%" + ("" if p.kind == "v3" else " v2"),
+                "TVL (USD)": f"{p.tvl_usd:,.0f}" if p.tvl_usd is not None else "?",
+                "tick": str(p.tick) if p.tick is not None else "-",
+                "active liquidity": f"{p.liquidity:,}",
+                "address": p.address,
+            }
         )
+    columns = ["pool", "price", "fee", "TVL (USD)", "tick", "active liquidity", "address"]
+    table = fit_table(title, columns, rows, text=("pool",), keep=3)
     table.caption = "TVL values USDC, USDT and DAI at $1 and other tokens through their deepest pool."
     return table
 
