@@ -113,6 +113,7 @@ class Anvil:
         binary: Path | str | None = None,
         startup_timeout: float | None = None,
         check_fork_url: bool = True,
+        port: int = 0,
     ) -> None:
         if fork_block_number is not None and fork_url is None:
             raise ChainError("--fork-block-number needs --fork-url")
@@ -121,6 +122,7 @@ class Anvil:
         self.load_state = Path(load_state) if load_state else None
         self.chain_id = chain_id
         self.extra_args = list(args)
+        self.port = port  # 0: anvil picks a free one (read back from its log)
         self._binary = Path(binary) if binary else None
         self.startup_timeout = startup_timeout or (120.0 if fork_url else 30.0)
         self._check_fork_url = check_fork_url
@@ -132,7 +134,7 @@ class Anvil:
     # lifecycle -----------------------------------------------------------------------------------------
     def command(self) -> list[str]:
         binary = self._binary or find_anvil()
-        cmd = [str(binary), "--host", "127.0.0.1", "--port", "0"]
+        cmd = [str(binary), "--host", "127.0.0.1", "--port", str(self.port)]
         if self.fork_url:
             cmd += ["--fork-url", self.fork_url]
             if self.fork_block_number is not None:
@@ -269,3 +271,19 @@ def _last_error_line(log: str) -> str:
         return causes[-1].split(":", 1)[1].strip()
     errors = [line for line in lines if "error" in line.lower()]
     return errors[-1][:300] if errors else ""
+
+
+ANVIL_MNEMONIC = "test test test test test test test test test test test junk"  # public: test chains only
+
+
+def dev_account_keys(count: int = 10) -> dict[str, str]:
+    """Lower-case address -> private key of anvil's default dev accounts (its public test mnemonic), for
+    printing to users of a local chain; never for anything that holds value."""
+    from eth_account import Account  # noqa: PLC0415 - only `amm devnet serve` needs it
+
+    Account.enable_unaudited_hdwallet_features()
+    keys: dict[str, str] = {}
+    for i in range(count):
+        account = Account.from_mnemonic(ANVIL_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}")
+        keys[account.address.lower()] = "0x" + bytes(account.key).hex()
+    return keys

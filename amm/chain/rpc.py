@@ -104,12 +104,15 @@ class RpcClient:
         except httpx.TransportError as err:
             raise self._unreachable(err) from None
         if response.status_code != 200:
-            text = response.text.strip().splitlines()[0][:200] if response.text.strip() else ""
-            raise NodeUnreachable(f"the node at {self.url} answered HTTP {response.status_code}: {text}")
+            raise NodeUnreachable(
+                f"the node at {self.url} answered HTTP {response.status_code} with {_describe(response.text)}"
+            )
         try:
             return response.json()
         except ValueError:
-            raise NodeUnreachable(f"the node at {self.url} did not answer with JSON") from None
+            raise NodeUnreachable(
+                f"the node at {self.url} answered {_describe(response.text)}, not JSON-RPC"
+            ) from None
 
     def _unreachable(self, err: Exception) -> ChainError:
         if self._diagnose is not None:
@@ -118,6 +121,16 @@ class RpcClient:
                 return diagnosis
         kind = "timed out" if isinstance(err, httpx.TimeoutException) else "connection failed"
         return NodeUnreachable(f"cannot reach the node at {self.url}: {kind} ({type(err).__name__})")
+
+
+def _describe(body: str) -> str:
+    """A one-line account of a non-JSON answer: an HTML page (a web server, not a node), nothing, or text."""
+    text = body.strip()
+    if not text:
+        return "an empty body"
+    if text.startswith("<"):
+        return "an HTML page (a web server, not a JSON-RPC node?)"
+    return repr(text.splitlines()[0][:120])
 
 
 def block_tag(block: str | int) -> str:

@@ -6,6 +6,7 @@ errors that say what to do).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -47,14 +48,18 @@ class ChainSession:
 
 
 def start_devnet(
-    *, rebuild: bool = False, progress: Progress | None = None, anvil_args: Sequence[str] = ()
+    *,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    anvil_args: Sequence[str] = (),
+    port: int = 0,
 ) -> ChainSession:
     """Start the built-in mainnet-shaped chain from its state file (building the file first if stale).
 
     `anvil_args` are extra anvil flags, e.g. ("--order", "fifo") for a node that mines ordered bundles."""
     manifest = statefile.ensure_state(rebuild=rebuild, progress=progress)
     try:
-        anvil = Anvil(load_state=statefile.state_path(), args=anvil_args).start()
+        anvil = Anvil(load_state=statefile.state_path(), args=anvil_args, port=port).start()
     except AnvilDied as died:
         raise ChainError(
             f"anvil could not load the built-in chain's state file {statefile.state_path()} (corrupted?):"
@@ -70,7 +75,18 @@ def start_devnet(
 
 
 def start_fork(fork_url: str, fork_block_number: int | None = None) -> ChainSession:
-    anvil = Anvil(fork_url=fork_url, fork_block_number=fork_block_number).start()
+    try:
+        anvil = Anvil(fork_url=fork_url, fork_block_number=fork_block_number).start()
+    except AnvilDied as died:
+        old = re.search(r"block height is (\d+) but requested was (\d+)", str(died))
+        if old is None:
+            raise
+        height, asked = old.groups()
+        raise ChainError(
+            f"{redact_url(fork_url)} has no state for block {asked}: it holds state only from block {height}"
+            f" on (the built-in chain keeps only its latest state); fork at block {height} or later, or leave"
+            " out --fork-block-number"
+        ) from None
     at = f" at block {fork_block_number}" if fork_block_number is not None else ""
     return ChainSession(Node(anvil.rpc), "fork", f"anvil fork of {redact_url(fork_url)}{at}", anvil)
 

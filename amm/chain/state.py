@@ -10,6 +10,7 @@ from them) are consistent with each other even on a live chain.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -191,9 +192,7 @@ def read_pool_states(
     codes, raw = raw[: len(spacings) + len(pairs)], raw[len(spacings) + len(pairs) :]
     for address, code in zip([*spacings, *pairs], codes, strict=True):
         if code in ("0x", None) or isinstance(code, RpcError):
-            raise ChainError(
-                f"no contract at {address} at block {number}: is this the right chain and pool address?"
-            )
+            raise ChainError(_missing_contract(node, address, number, code))
     failed = next((r for r in raw if isinstance(r, RpcError)), None)
     scalars: dict[str, dict[str, Any]] = {}
     for address in spacings:
@@ -377,3 +376,35 @@ def read_v2_state(node: Node, address: str, block: int | str = "latest") -> V2Pa
 
 def _bytes(raw: str) -> bytes:
     return bytes.fromhex(raw[2:])
+
+
+def _missing_contract(node: Node, address: str, number: int, reply: object) -> str:
+    """Why `address` has no code at block `number`: not a contract on this chain, or a node without state
+    that old (the built-in chain and young forks keep only their latest state), naming the oldest block the
+    node can read (from its own error, else by bisection over eth_getCode)."""
+    old = (
+        re.search(r"block height is (\d+) but requested was", str(reply))
+        if isinstance(reply, RpcError)
+        else None
+    )
+    if old is not None:
+        return (
+            f"this node has no state for block {number}: it holds state only from block {old.group(1)} on"
+            " (the built-in chain keeps only its latest state); read at that block or later"
+        )
+    latest = node.block_number()
+    if number >= latest or node.rpc.call("eth_getCode", [address, "latest"]) in ("0x", None):
+        return f"no contract at {address} at block {number}: is this the right chain and pool address?"
+    low, high = number, latest  # no code at `low`, code at `high`
+    while high - low > 1:
+        middle = (low + high) // 2
+        (code,) = node.rpc.batch_results([("eth_getCode", [address, block_tag(middle)])])
+        if code in ("0x", None) or isinstance(code, RpcError):
+            low = middle
+        else:
+            high = middle
+    return (
+        f"block {number} is older than the state this node holds for {address}: the oldest block it can"
+        f" read it at is {high} (the built-in chain keeps only its latest state; an archive node or a later"
+        " --block reads it)"
+    )

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from amm.chain.anvil import dev_account_keys
 from amm.chain.devnet import statefile
 from amm.chain.devnet.spec import POOLS
 from amm.chain.overview import PoolOverview, read_overview
@@ -107,15 +108,22 @@ def devnet_build(
 
 
 @devnet_app.command("serve")
-def devnet_serve() -> None:
-    """Run the built-in chain in the foreground for bots and wallets to use; Ctrl-C stops it.
+def devnet_serve(
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="Port on 127.0.0.1 (0: a free one, printed).")
+    ] = 8545,
+) -> None:
+    """Run the built-in chain in the foreground for bots and wallets to use; Ctrl-C stops it. Prints the
+    free funded accounts with their private keys: anvil's public test mnemonic, for this local chain only.
 
-    Example:
+    Examples:
 
-      amm devnet serve        # then point a bot at the printed URL
+      amm devnet serve                 # http://127.0.0.1:8545, then point a bot at it
+
+      amm devnet serve --port 0        # a free port, printed
     """
     with build_progress(enabled=True) as progress:
-        session = start_devnet(progress=progress)
+        session = start_devnet(progress=progress, port=port)
     roles = session.roles
     pid = session.anvil.process.pid if session.anvil and session.anvil.process else "?"
     out.print(
@@ -123,7 +131,10 @@ def devnet_serve() -> None:
         f"(chain id {session.node.chain_id}, anvil pid {pid}); Ctrl-C stops it"
     )
     if roles is not None:
-        out.print(f"free funded accounts (anvil's default test mnemonic): {', '.join(roles.users)}")
+        out.print("free funded accounts (anvil's public test mnemonic: never use these keys elsewhere):")
+        keys = dev_account_keys(len(session.node.accounts()))
+        for account in roles.users:
+            out.print(f"  {account}  key {keys.get(account.lower(), '?')}", highlight=False)
     out.file.flush()
     try:
         while session.anvil is not None and session.anvil.alive:
