@@ -141,7 +141,11 @@ def serving() -> Iterator[tuple[subprocess.Popen[str], str]]:
     """`amm devnet serve` in a subprocess, with the banner line it prints first (URL and anvil pid)."""
     env = {**os.environ, "COLUMNS": "300"}
     process = subprocess.Popen(
-        [*AMM, "devnet", "serve"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        [*AMM, "devnet", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         assert process.stdout is not None
