@@ -10,7 +10,7 @@ CONTRACTS := $(shell find contracts -name '*.sol' 2>/dev/null)
 COMPILED  := build/contracts/.inputs
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test lint format bench lock devnet clean help
+.PHONY: setup demo test lint format bench degenbot-venv lock devnet clean help
 
 help:
 	@echo "make demo   set everything up, run the market maker on generated flow on the built-in chain"
@@ -50,8 +50,19 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: devnet
+bench: devnet degenbot-venv
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# degenbot, the peer bench_quote.py measures side by side, needs Python >= 3.12 and web3 < 8: its own venv,
+# made only where a working python3.12 exists (on PATH, or a pyenv 3.12; bench_quote.py says so otherwise).
+DEGENBOT_VENV := .venv-degenbot
+degenbot-venv:
+	@py=""; for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do \
+	  if $$p -c pass >/dev/null 2>&1; then py=$$p; break; fi; done; \
+	if [ -z "$$py" ]; then echo "no python3.12: degenbot is not measured"; exit 0; fi; \
+	test -x $(DEGENBOT_VENV)/bin/python || $$py -m venv $(DEGENBOT_VENV); \
+	test -f $(DEGENBOT_VENV)/.installed || { $(DEGENBOT_VENV)/bin/python -m pip install --quiet \
+	  "degenbot==0.5.0" "web3>=7,<8" "sqlalchemy>=2,<2.1" && touch $(DEGENBOT_VENV)/.installed; }
 
 # Refresh the Python lockfile after changing dependencies in pyproject.toml.
 lock:

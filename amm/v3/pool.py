@@ -9,11 +9,14 @@ The class is assembled from `pool_state.PoolState` (storage, loading, oracle, fe
 `pool_liquidity.PoolLiquidity` (mint, burn, collect); this module adds swap and the quotes.
 """
 
+from collections.abc import Sequence
+
 from amm.errors import Revert
 from amm.v3 import oracle
 from amm.v3.constants import MAX_INT256, MIN_INT256, UINT128_MOD
 from amm.v3.pool_liquidity import PoolLiquidity
 from amm.v3.quote import SwapQuote
+from amm.v3.step_prefix import StepPrefix
 from amm.v3.swap_loop import swap_loop
 from amm.v3.tick import TickInfo, cross_info
 from amm.v3.tick_math import MAX_SQRT_RATIO, MIN_SQRT_RATIO, get_tick_at_sqrt_ratio
@@ -33,7 +36,19 @@ class Pool(PoolLiquidity):
     `self.timestamp` when the call succeeds. Owners are any hashable (e.g. an address string); mint credits
     the `owner` position and burn/collect act on it (the contract's msg.sender). Token transfers are assumed
     to be paid in full; `balance0`/`balance1` track what the pool would hold (paid in minus paid out).
+
+    Quotes keep, per direction, the prefix sums of the swap's full steps from the current state
+    (`step_prefix.StepPrefix`), built by the second quote on a state (the first runs the loop: a state quoted
+    once gains nothing from a prefix) or by `quote_ladder`, and rebuilt when the state or the tick index
+    changes. Set `fast_quotes` to False (on the class or one pool) to quote with the step loop alone.
     """
+
+    fast_quotes: bool = True
+    eager_prefix: bool = False  # build the prefix on a state's first quote (else on its second)
+    _prefix0: StepPrefix | None = None
+    _prefix1: StepPrefix | None = None
+    _seen0: tuple[int, ...] | None = None  # the state of the last quote that ran the loop, per direction
+    _seen1: tuple[int, ...] | None = None
 
     # --------------------------------------------------------------------------------------------- swaps
     def _check_swap(self, zero_for_one: bool, amount_specified: int, sqrt_price_limit_x96: int) -> None:
@@ -141,15 +156,76 @@ class Pool(PoolLiquidity):
                 )
         self.balance0 += amount0
         self.balance1 += amount1
+        self._prefix0 = self._prefix1 = None  # the quote caches describe the old state
         self._advance(timestamp)
         return amount0, amount1
+
+    def _quote_args(self, zero_for_one: bool, sqrt_price_limit_x96: int | None) -> tuple[int, int]:
+        """Validate a quote as `swap` would (Revert 'LOK'/'SPL'): (limit, input token's protocol fee)."""
+        if not self.unlocked:
+            raise Revert("LOK")
+        sp = self.sqrt_price_x96
+        if zero_for_one:
+            if sqrt_price_limit_x96 is None:
+                sqrt_price_limit_x96 = _MIN_LIMIT
+            elif not (MIN_SQRT_RATIO < sqrt_price_limit_x96 < sp):
+                raise Revert("SPL")
+            if sp <= sqrt_price_limit_x96:  # the default limit is valid unless the price sits at it
+                raise Revert("SPL")
+            return sqrt_price_limit_x96, self.fee_protocol & 15
+        if sqrt_price_limit_x96 is None:
+            sqrt_price_limit_x96 = _MAX_LIMIT
+        elif not (sp < sqrt_price_limit_x96 < MAX_SQRT_RATIO):
+            raise Revert("SPL")
+        if sp >= sqrt_price_limit_x96:
+            raise Revert("SPL")
+        return sqrt_price_limit_x96, self.fee_protocol >> 4
+
+    def _step_prefix(self, zero_for_one: bool) -> StepPrefix:
+        """This direction's StepPrefix for the current state: the kept one if nothing changed, else a new one.
+
+        "Nothing changed" is checked on every quote, not trusted to the mutators: price, tick, liquidity, fee,
+        the index lists' identity and the index version (bumped by every index edit) must all be the same.
+        """
+        prefix = self._prefix0 if zero_for_one else self._prefix1
+        if (
+            prefix is None
+            or prefix.sqrt_price_x96 != self.sqrt_price_x96
+            or prefix.tick != self.tick
+            or prefix.liquidity != self.liquidity
+            or prefix.version != self._idx_version
+            or prefix.index_ticks is not self._idx_ticks
+            or prefix.index_nets is not self._idx_nets
+            or prefix.index_sqrts is not self._idx_sqrts
+            or prefix.fee != self.fee
+            or prefix.tick_spacing != self.tick_spacing
+        ):
+            prefix = StepPrefix(
+                zero_for_one,
+                self.sqrt_price_x96,
+                self.tick,
+                self.liquidity,
+                self._idx_version,
+                self.fee,
+                self._idx_ticks,
+                self._idx_nets,
+                self._idx_sqrts,
+                self.tick_spacing,
+            )
+            if zero_for_one:
+                self._prefix0 = prefix
+            else:
+                self._prefix1 = prefix
+        return prefix
 
     def quote(
         self, zero_for_one: bool, amount_specified: int, sqrt_price_limit_x96: int | None = None
     ) -> SwapQuote:
         """What `swap` would return and leave behind, without changing the pool (raises the same Revert).
 
-        A None limit means MIN_SQRT_RATIO + 1 / MAX_SQRT_RATIO - 1, as QuoterV2 uses.
+        A None limit means MIN_SQRT_RATIO + 1 / MAX_SQRT_RATIO - 1, as QuoterV2 uses. With `fast_quotes`
+        (the default) the full steps come from this state's cached prefix sums (`step_prefix`), so a quote
+        crossing 100 ticks costs about one step; the result is the step loop's (`_quote_loop`) bit for bit.
         """
         if amount_specified == 0:
             raise Revert("AS")
@@ -164,6 +240,7 @@ class Pool(PoolLiquidity):
             if sp <= sqrt_price_limit_x96:  # the default limit is valid unless the price sits at it
                 raise Revert("SPL")
             fee_protocol = self.fee_protocol & 15
+            prefix = self._prefix0
         else:
             if sqrt_price_limit_x96 is None:
                 sqrt_price_limit_x96 = _MAX_LIMIT
@@ -172,6 +249,30 @@ class Pool(PoolLiquidity):
             if sp >= sqrt_price_limit_x96:
                 raise Revert("SPL")
             fee_protocol = self.fee_protocol >> 4
+            prefix = self._prefix1
+        if self.fast_quotes:
+            if (
+                prefix is None
+                or prefix.sqrt_price_x96 != sp
+                or prefix.tick != self.tick
+                or prefix.liquidity != self.liquidity
+                or prefix.version != self._idx_version
+                or prefix.index_ticks is not self._idx_ticks
+                or prefix.index_nets is not self._idx_nets
+            ):
+                # No prefix for this state yet: building one costs a bit more than one loop walk, so the first
+                # quote on a state runs the loop and the second builds it (unless `eager_prefix`).
+                seen = (sp, self.tick, self.liquidity, self._idx_version, id(self._idx_ticks))
+                if self.eager_prefix or seen == (self._seen0 if zero_for_one else self._seen1):
+                    prefix = self._step_prefix(zero_for_one)
+                else:
+                    prefix = None
+                    if zero_for_one:
+                        self._seen0 = seen
+                    else:
+                        self._seen1 = seen
+            if prefix is not None:
+                return prefix.quote(amount_specified, sqrt_price_limit_x96, fee_protocol)
         amount0, amount1, sp, tick, liquidity, _, _, crossed = swap_loop(
             self._idx_ticks,
             self._idx_nets,
@@ -190,6 +291,50 @@ class Pool(PoolLiquidity):
         )
         # tick None: the swap ended inside a tick range; SwapQuote.tick computes it from the price on read
         return _new_tuple(SwapQuote, (amount0, amount1, sp, tick, liquidity, crossed))
+
+    def _quote_loop(
+        self, zero_for_one: bool, amount_specified: int, sqrt_price_limit_x96: int | None = None
+    ) -> SwapQuote:
+        """`quote` by the step-by-step loop alone (the reference the fast path is tested against)."""
+        if amount_specified == 0:
+            raise Revert("AS")
+        limit, fee_protocol = self._quote_args(zero_for_one, sqrt_price_limit_x96)
+        return self._loop(zero_for_one, amount_specified, limit, fee_protocol)
+
+    def _loop(self, zero_for_one: bool, amount_specified: int, limit: int, fee_protocol: int) -> SwapQuote:
+        amount0, amount1, sp, tick, liquidity, _, _, crossed = swap_loop(
+            self._idx_ticks,
+            self._idx_nets,
+            self._idx_sqrts,
+            self.tick_spacing,
+            self.fee,
+            fee_protocol,
+            zero_for_one,
+            amount_specified,
+            limit,
+            self.sqrt_price_x96,
+            self.tick,
+            self.liquidity,
+            0,
+            None,
+        )
+        # tick None: the swap ended inside a tick range; SwapQuote.tick computes it from the price on read
+        return _new_tuple(SwapQuote, (amount0, amount1, sp, tick, liquidity, crossed))
+
+    def quote_ladder(
+        self, zero_for_one: bool, amounts: Sequence[int], sqrt_price_limit_x96: int | None = None
+    ) -> list[SwapQuote]:
+        """`quote` for each amount (amount_specified: > 0 exact input, < 0 exact output) on this state.
+
+        One validation and one cached prefix for the whole ladder; equal to [quote(...) for each amount].
+        """
+        if 0 in amounts:
+            raise Revert("AS")
+        limit, fee_protocol = self._quote_args(zero_for_one, sqrt_price_limit_x96)
+        if not self.fast_quotes:
+            return [self._loop(zero_for_one, a, limit, fee_protocol) for a in amounts]
+        quote = self._step_prefix(zero_for_one).quote
+        return [quote(amount, limit, fee_protocol) for amount in amounts]
 
     def quote_exact_input(
         self, zero_for_one: bool, amount_in: int, sqrt_price_limit_x96: int | None = None

@@ -7,7 +7,7 @@ from amm.errors import Revert
 from amm.v3 import oracle
 from amm.v3.constants import MAX_INT128, MAX_UINT128, UINT128_MOD
 from amm.v3.liquidity_math import add_delta
-from amm.v3.pool_state import PoolState, check_ticks
+from amm.v3.pool_state import PoolState, check_ticks, index_versions
 from amm.v3.position import updated as position_updated
 from amm.v3.sqrt_price_math import get_amount0_delta_signed, get_amount1_delta_signed
 from amm.v3.tick import TickInfo, get_fee_growth_inside
@@ -184,6 +184,7 @@ class PoolLiquidity(PoolState):
 
     def _index_sync(self, tick: int, info: TickInfo, flipped: bool) -> None:
         """Mirror a tick update into the sorted index: insert/remove on a flip, else refresh liquidity_net."""
+        self._idx_version = next(index_versions)  # cached quote prefixes of the old index are stale
         idx = self._idx_ticks
         k = bisect_left(idx, tick)
         present = k < len(idx) and idx[k] == tick

@@ -6,6 +6,7 @@ the hot-path tick index, initialize/oracle/fee-protocol/flash; `pool_liquidity` 
 """
 
 from collections.abc import Hashable
+from itertools import count
 from typing import Self
 
 from amm.errors import Revert
@@ -32,6 +33,10 @@ _MASK160 = (1 << 160) - 1
 
 PositionKey = tuple[Hashable, int, int]
 
+# Index versions are unique across pools, so a shallow copy (which shares a cached quote prefix) that edits
+# its index can never match the original's cache by accident.
+index_versions = count(1)
+
 
 def check_ticks(tick_lower: int, tick_upper: int) -> None:
     """UniswapV3Pool.checkTicks: a valid range, or Revert 'TLU', 'TLM', 'TUM'."""
@@ -51,6 +56,8 @@ class PoolState:
     the `owner` position and burn/collect act on it (the contract's msg.sender). Token transfers are assumed
     to be paid in full; `balance0`/`balance1` track what the pool would hold (paid in minus paid out).
     """
+
+    _idx_version: int = 0  # bumped (from `index_versions`) on every edit of the tick index
 
     def __init__(
         self,
@@ -99,6 +106,7 @@ class PoolState:
         self._idx_ticks: list[int] = []
         self._idx_nets: list[int] = []
         self._idx_sqrts: list[int] = []
+        self._idx_version = next(index_versions)
 
     # ----------------------------------------------------------------------------------------------- loading
     @classmethod
@@ -194,6 +202,7 @@ class PoolState:
         self._idx_ticks = found
         self._idx_nets = [self.ticks.get(t, empty).liquidity_net for t in found]
         self._idx_sqrts = [sqrt_ratio_at_tick_cached(t) for t in found]
+        self._idx_version = next(index_versions)
 
     @property
     def initialized_ticks(self) -> list[int]:

@@ -21,6 +21,15 @@ SETTINGS = settings(
 )
 
 
+@pytest.fixture(autouse=True, scope="module")
+def eager_prefix():  # type: ignore[no-untyped-def]
+    """Quotes here use the cached step prefix from a state's first quote on (by default the first runs the
+    loop), so that the fast quote path itself is held to the contract port."""
+    Pool.eager_prefix = True
+    yield
+    Pool.eager_prefix = False
+
+
 def _outcome(fn):  # type: ignore[no-untyped-def]
     try:
         return fn()
