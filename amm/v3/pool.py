@@ -10,6 +10,7 @@ The class is assembled from `pool_state.PoolState` (storage, loading, oracle, fe
 """
 
 from collections.abc import Sequence
+from fractions import Fraction
 
 from amm.errors import Revert
 from amm.v3 import oracle
@@ -26,7 +27,15 @@ _MIN_LIMIT = MIN_SQRT_RATIO + 1
 _MAX_LIMIT = MAX_SQRT_RATIO - 1
 _new_tuple = tuple.__new__
 
-__all__ = ["Pool", "SwapQuote"]
+__all__ = ["PartialFill", "Pool", "SwapQuote"]
+
+
+class PartialFill(Exception):
+    """A quote the price limit (or the pool's liquidity) stopped short; `.quote` holds what it did fill."""
+
+    def __init__(self, message: str, quote: SwapQuote) -> None:
+        super().__init__(message)
+        self.quote = quote
 
 
 class Pool(PoolLiquidity):
@@ -337,13 +346,47 @@ class Pool(PoolLiquidity):
         return [quote(amount, limit, fee_protocol) for amount in amounts]
 
     def quote_exact_input(
-        self, zero_for_one: bool, amount_in: int, sqrt_price_limit_x96: int | None = None
+        self,
+        zero_for_one: bool,
+        amount_in: int,
+        sqrt_price_limit_x96: int | None = None,
+        *,
+        allow_partial: bool = False,
     ) -> SwapQuote:
-        """`quote` with amount_specified = +amount_in."""
-        return self.quote(zero_for_one, amount_in, sqrt_price_limit_x96)
+        """`quote` with amount_specified = +amount_in. A negative amount is refused (it would quote an exact
+        output), and so is a quote the price limit stops short (`PartialFill`, carrying that quote) unless
+        `allow_partial`: a bot never reads a partial fill as the whole amount."""
+        if amount_in <= 0:
+            raise ValueError(f"amount_in must be positive, got {amount_in}: quote_exact_output buys")
+        result = self.quote(zero_for_one, amount_in, sqrt_price_limit_x96)
+        used = result.amount0 if zero_for_one else result.amount1
+        if used < amount_in and not allow_partial:
+            raise PartialFill(f"the price limit stops the swap after {used} of {amount_in} in", result)
+        return result
 
     def quote_exact_output(
-        self, zero_for_one: bool, amount_out: int, sqrt_price_limit_x96: int | None = None
+        self,
+        zero_for_one: bool,
+        amount_out: int,
+        sqrt_price_limit_x96: int | None = None,
+        *,
+        allow_partial: bool = False,
     ) -> SwapQuote:
-        """`quote` with amount_specified = -amount_out."""
-        return self.quote(zero_for_one, -amount_out, sqrt_price_limit_x96)
+        """`quote` with amount_specified = -amount_out; refuses a non-positive amount and, unless
+        `allow_partial`, a quote that delivers less than `amount_out` (price limit or liquidity)."""
+        if amount_out <= 0:
+            raise ValueError(f"amount_out must be positive, got {amount_out}")
+        result = self.quote(zero_for_one, -amount_out, sqrt_price_limit_x96)
+        got = -(result.amount1 if zero_for_one else result.amount0)
+        if got < amount_out and not allow_partial:
+            raise PartialFill(f"the swap stops after {got} of {amount_out} out", result)
+        return result
+
+    def price(self, base: int = 0, *, decimals0: int, decimals1: int) -> Fraction:
+        """The price in whole tokens, quote per base: `base=0` gives token1 per token0 (e.g. WETH per USDC in
+        the USDC/WETH pool), `base=1` token0 per token1 (USDC per WETH). Exact: sqrt_price_x96 squared, scaled
+        by the decimals; `float()` it for display."""
+        raw = Fraction(self.sqrt_price_x96**2, 2**192) * Fraction(10**decimals0, 10**decimals1)
+        if base not in (0, 1):
+            raise ValueError(f"base is token 0 or 1, got {base!r}")
+        return raw if base == 0 else 1 / raw

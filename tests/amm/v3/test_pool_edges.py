@@ -1,5 +1,6 @@
 """Edge cases of the pool's swap path, each checked against the literal contract port (reference.py)."""
 
+from fractions import Fraction
 from itertools import pairwise
 
 import pytest
@@ -285,3 +286,29 @@ def test_from_state_with_an_explicit_bitmap_stops_where_the_bitmap_says() -> Non
     crossed = pool.ticks[-120]
     assert (crossed.liquidity_gross, crossed.liquidity_net, crossed.initialized) == (0, 0, False)
     assert 0 < crossed.fee_growth_outside0_x128 < pool.fee_growth_global0_x128  # growth at the crossing
+
+
+def test_bot_surface_imports_prices_and_refusals() -> None:
+    """`from amm.v3 import Pool`; a human price both ways round; a negative amount is refused rather than
+    quoted as the other kind; a quote the price limit or the liquidity stops short raises PartialFill (with
+    what it did fill) unless asked for."""
+    from amm.v2 import Pair as PublicPair  # noqa: PLC0415 - the import under test
+    from amm.v3 import PartialFill, Pool  # noqa: PLC0415
+
+    assert PublicPair.__module__ == "amm.v2.pair"
+    pool = new_pool(500, sqrt_price(4, 1), [(-30_000, 30_000, 10**18)])
+    assert isinstance(pool, Pool)
+    assert pool.price(0, decimals0=6, decimals1=18) == Fraction(pool.sqrt_price_x96**2, 2**192) / 10**12
+    assert pool.price(1, decimals0=18, decimals1=18) == 1 / pool.price(0, decimals0=18, decimals1=18)
+    assert abs(float(pool.price(0, decimals0=18, decimals1=18)) - 4.0) < 1e-9
+    with pytest.raises(ValueError, match="amount_in must be positive"):
+        pool.quote_exact_input(True, -(10**15))
+    with pytest.raises(ValueError, match="amount_out must be positive"):
+        pool.quote_exact_output(True, 0)
+    limit = pool.sqrt_price_x96 - pool.sqrt_price_x96 // 1000  # a price move far smaller than the swap's
+    with pytest.raises(PartialFill) as stopped:
+        pool.quote_exact_input(True, 10**18, limit)
+    partial = pool.quote_exact_input(True, 10**18, limit, allow_partial=True)
+    assert stopped.value.quote == partial and 0 < partial.amount0 < 10**18
+    with pytest.raises(PartialFill):
+        pool.quote_exact_output(False, 10**30)  # more than the pool holds
