@@ -19,6 +19,7 @@ from amm.chain.errors import ChainError
 from amm.cli.common import ForkBlock, ForkUrl, JsonFlag, RpcUrl, chain_from_options, err, out, print_json
 from solver.cli_backtest import backtest_command
 from solver.cli_cow import serve_cow_command
+from solver.cli_execute import execute_command
 from solver.cli_jit import app as jit_app
 from solver.cli_run import run_command
 from solver.cli_stress import app as stress_app
@@ -39,6 +40,7 @@ _PAIRED = ("--sell", "--buy-exact")  # options that take "AMOUNT TOKEN" as two w
 app.command("run")(run_command)
 app.command("backtest")(backtest_command)
 app.command("serve-cow")(serve_cow_command)
+app.command("execute")(execute_command)
 app.add_typer(jit_app, name="jit")
 app.add_typer(stress_app, name="stress")
 

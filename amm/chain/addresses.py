@@ -56,6 +56,12 @@ GPV2_AUTHENTICATOR_OWNER = "0x6Fb5916c0f57f88004d5b5EB25f6f4D77353a1eD"  # proxy
 GPV2_SALT = b"Mattresses in Berlin!".ljust(32, b"\0")
 BALANCER_VAULT = "0xBA12222222228d8Ba445958a75a0704d566BF2C8"  # the settlement's (not on the built-in chain)
 
+# Ours: RouteExecutor (contracts/RouteExecutor.sol, constructed with the mainnet factories above), CREATE2'd
+# through the same deployer with this salt on the built-in chain and on demand on any anvil (forks too); the
+# address follows from the compiled code, so a change to the contract moves it (tests pin both)
+ROUTE_EXECUTOR_SALT = b"amm-solver RouteExecutor".ljust(32, b"\0")
+ROUTE_EXECUTOR = "0x6b6fE27ef606DD3771bA0ddF74a99E4A40ccCC2A"
+
 # v3 fee tiers and their tick spacings, as enabled on mainnet (100 was added by governance in 2021)
 FEE_TICK_SPACING: dict[int, int] = {100: 1, 500: 10, 3000: 60, 10000: 200}
 

@@ -34,6 +34,10 @@ class Node:
         self.rpc = rpc
         self._chain_id: int | None = None
         self._signers: dict[str, LocalAccount] = {}  # lower-case address -> key held in memory only
+        self._nonces: dict[str, int] = {}  # lower-case signer address -> its next nonce, tracked here
+        self.priority_fee_wei: int | None = (
+            None  # signed EIP-1559 tip; None: the node's eth_maxPriorityFeePerGas
+        )
 
     # reads -----------------------------------------------------------------------------------------------
     @property
@@ -71,7 +75,34 @@ class Node:
         """Sign `account`'s transactions here and send them raw: a node you run holds no unlocked key. The key
         stays in memory, in this object only; returns the account's address."""
         self._signers[account.address.lower()] = account
+        self._nonces.pop(account.address.lower(), None)
         return to_checksum_address(account.address)
+
+    def next_nonce(self, address: str) -> int:
+        """The nonce the next signed transaction from `address` takes: tracked here, so quick sends in a row
+        get consecutive nonces without waiting for the node's pending count to catch up."""
+        key = address.lower()
+        if key not in self._nonces:
+            self._nonces[key] = int(self.rpc.call("eth_getTransactionCount", [address, "pending"]), 16)
+        return self._nonces[key]
+
+    def resync_nonce(self, address: str) -> None:
+        """Forget the tracked nonce: the next send asks the node (after 'nonce too low', a revert, ...)."""
+        self._nonces.pop(address.lower(), None)
+
+    def fees(self, priority_fee_wei: int | None = None) -> tuple[int, int]:
+        """(maxFeePerGas, maxPriorityFeePerGas) for a type-2 transaction: twice the latest base fee plus the
+        tip, so it stays includable through six full blocks of base-fee rises (12.5% each)."""
+        tip = priority_fee_wei if priority_fee_wei is not None else self.priority_fee_wei
+        if tip is None:
+            block, raw_tip = self.rpc.batch(
+                [("eth_getBlockByNumber", ["latest", False]), ("eth_maxPriorityFeePerGas", [])]
+            )
+            tip = int(raw_tip, 16)
+        else:
+            block = self.block()
+        base = int(block.get("baseFeePerGas") or "0x0", 16)
+        return 2 * base + tip, tip
 
     def send(
         self,
@@ -82,10 +113,15 @@ class Node:
         value: int = 0,
         gas: int | None = None,
         gas_price: int | None = None,
+        priority_fee_wei: int | None = None,
         what: str = "transaction",
     ) -> Receipt:
         """Send from an unlocked (or impersonated) account, or from a signer added with `add_signer` (signed
         here, sent with eth_sendRawTransaction), wait for the receipt, raise if it reverted.
+
+        Signed transactions are EIP-1559 (type 2: maxFeePerGas = 2 x base fee + tip, the tip
+        `priority_fee_wei`, else `self.priority_fee_wei`, else the node's eth_maxPriorityFeePerGas) with a
+        locally tracked nonce; `gas_price` keeps legacy pricing.
 
         Without `gas`, the estimate is padded: an estimate taken in one block can fall short in the next
         (a v2 pair writes its price accumulators only when the timestamp moved), and anvil adds no margin.
@@ -103,7 +139,7 @@ class Node:
             if signer is None:
                 tx_hash = self.rpc.call("eth_sendTransaction", [tx])
             else:
-                tx_hash = self._send_signed(signer, tx)
+                tx_hash = self._send_signed(signer, tx, priority_fee_wei)
         except RpcError as err:
             if err.revert_reason is None:
                 raise
@@ -113,23 +149,37 @@ class Node:
             raise TransactionFailed(tx_hash, self.failure_reason(receipt, gas), what)
         return receipt
 
-    def _send_signed(self, signer: LocalAccount, tx: dict[str, Any]) -> str:
-        """A legacy-priced transaction signed with `signer`, its nonce the account's pending count."""
-        nonce, gas_price = self.rpc.batch(
-            [("eth_getTransactionCount", [signer.address, "pending"]), ("eth_gasPrice", [])]
-        )
+    def _send_signed(self, signer: LocalAccount, tx: dict[str, Any], priority_fee_wei: int | None) -> str:
+        """Sign `tx` with `signer` (type 2, or legacy when it carries a gasPrice) at the tracked nonce, send
+        it raw; a 'nonce too low' (another sender used the key) resyncs from the node and tries once more."""
         fields: dict[str, Any] = {
-            "nonce": int(nonce, 16),
             "gas": int(tx["gas"], 16),
-            "gasPrice": int(tx.get("gasPrice", gas_price), 16),
             "value": int(tx["value"], 16),
             "data": tx["data"],
             "chainId": self.chain_id,
         }
         if "to" in tx:
             fields["to"] = to_checksum_address(tx["to"])
-        signed = signer.sign_transaction(fields)
-        return self.rpc.call("eth_sendRawTransaction", ["0x" + bytes(signed.raw_transaction).hex()])
+        if "gasPrice" in tx:
+            fields["gasPrice"] = int(tx["gasPrice"], 16)
+        else:
+            fields["maxFeePerGas"], fields["maxPriorityFeePerGas"] = self.fees(priority_fee_wei)
+            fields["type"] = 2
+        for attempt in (1, 2):
+            fields["nonce"] = self.next_nonce(signer.address)
+            signed = signer.sign_transaction(fields)
+            try:
+                tx_hash = self.rpc.call(
+                    "eth_sendRawTransaction", ["0x" + bytes(signed.raw_transaction).hex()]
+                )
+            except RpcError as err:
+                self.resync_nonce(signer.address)
+                if attempt == 1 and "nonce too low" in str(err).lower():
+                    continue
+                raise
+            self._nonces[signer.address.lower()] = fields["nonce"] + 1
+            return tx_hash
+        raise AssertionError("unreachable")
 
     def receipt(self, tx_hash: str, *, timeout: float = 30.0) -> Receipt:
         """Wait for the receipt. anvil answers eth_sendTransaction before it has sealed the block (~50 ms on
@@ -178,6 +228,7 @@ class Node:
         return self.rpc.call("evm_snapshot")
 
     def revert(self, snapshot_id: str) -> None:
+        self._nonces.clear()  # the reverted chain forgot the transactions the tracked nonces counted
         if not self.rpc.call("evm_revert", [snapshot_id]):
             raise ChainError(f"evm_revert({snapshot_id}) failed: unknown snapshot")
 

@@ -18,8 +18,10 @@ from typing import Any
 
 from amm.chain import addresses as mainnet
 from amm.chain import artifacts
+from amm.chain.devnet.route_executor import deploy_route_executor
+from amm.chain.errors import ChainError, RpcError
 from amm.chain.node import Contract, Node, Receipt
-from amm.chain.tokens import approve
+from amm.chain.tokens import approve, erc20
 from solver.routing.route import Route
 
 V3, V2 = 0, 1
@@ -111,6 +113,58 @@ class RouteExecutor:
         )
         return cls(node, node.deploy(deployer, code, what="deploy RouteExecutor"))
 
+    @classmethod
+    def at_known_address(cls, node: Node, deployer: str | None = None) -> RouteExecutor:
+        """The executor at its documented address (`addresses.ROUTE_EXECUTOR`, there on the built-in chain).
+        Where it is absent, anvil (a fork, say) gets it by the same CREATE2, sent from `deployer`; any other
+        node gets a one-line error: we never deploy on a live chain behind the caller's back."""
+        if node.code(mainnet.ROUTE_EXECUTOR):
+            return cls(node, mainnet.ROUTE_EXECUTOR)
+        if deployer is None or not is_anvil(node):
+            raise ChainError(
+                f"no RouteExecutor at {mainnet.ROUTE_EXECUTOR} on this chain (it is on the built-in chain; "
+                "anvil forks get it on demand): deploy contracts/RouteExecutor.sol by CREATE2 through "
+                f"{mainnet.CREATE2_DEPLOYER} with addresses.ROUTE_EXECUTOR_SALT"
+            )
+        return cls(node, deploy_route_executor(node, deployer))
+
+    def simulate(
+        self, route: Route, *, sender: str, deadline: int, approve_amount: int = 0
+    ) -> tuple[int, int]:
+        """(amount_in, amount_out) the route gives if sent now from `sender`, by eth_call, nothing sent.
+
+        When `approve_amount` > 0 the approval it needs comes first in the same simulated block
+        (eth_simulateV1), so a dry run checks the route as it would really go."""
+        function = self.contract.interface.fn("execute")
+        data = function.encode(self.encode(route, recipient=sender, deadline=deadline))
+        if approve_amount <= 0:
+            try:
+                raw = self.node.call(self.address, data, sender=sender)
+            except RpcError as err:
+                if err.revert_reason is None:
+                    raise
+                raise ChainError(
+                    f"simulation reverted: {self.contract._readable(err.revert_reason)}"
+                ) from None
+            amount_in, amount_out = function.decode(raw)
+            return int(amount_in), int(amount_out)
+        approval = erc20(self.node, route.token_in.address).interface.encode(
+            "approve", self.address, approve_amount
+        )
+        calls = [
+            {"from": sender, "to": route.token_in.address, "data": "0x" + approval.hex()},
+            {"from": sender, "to": self.address, "data": "0x" + data.hex()},
+        ]
+        (block,) = self.node.rpc.call("eth_simulateV1", [{"blockStateCalls": [{"calls": calls}]}, "latest"])
+        for call in block["calls"]:
+            if int(call["status"], 16) != 1:
+                payload = call.get("returnData") or "0x"
+                error = call.get("error") or {}
+                reason = self.contract._readable(payload) if payload != "0x" else error.get("message")
+                raise ChainError(f"simulation reverted: {reason}")
+        amount_in, amount_out = function.decode(bytes.fromhex(block["calls"][1]["returnData"][2:]))
+        return int(amount_in), int(amount_out)
+
     def encode(self, route: Route, *, recipient: str, deadline: int) -> tuple[Any, ...]:
         """The `Route` struct the contract takes, with the route's slippage limits."""
         return (
@@ -152,3 +206,11 @@ class RouteExecutor:
             legs=legs,
             receipt=receipt,
         )
+
+
+def is_anvil(node: Node) -> bool:
+    """Whether the node is anvil (ours, or one a user runs): only there do we deploy on demand."""
+    try:
+        return str(node.rpc.call("web3_clientVersion")).lower().startswith("anvil")
+    except RpcError:
+        return False

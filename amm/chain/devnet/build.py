@@ -1,6 +1,7 @@
 """Build the mainnet-shaped chain from scratch on a fresh anvil and save it as an anvil state file.
 
-Phases: deploy (tokens, factories, periphery, Permit2 and UniswapX at mainnet addresses), fund accounts,
+Phases: deploy (tokens, factories, periphery, Permit2 and UniswapX at mainnet addresses, our RouteExecutor
+at its documented CREATE2 address), fund accounts,
 create pools, mint the seeded positions, add v2 liquidity, then trade a week of history. The state is dumped
 with `anvil_dumpState`, so later starts load it in seconds instead of rebuilding.
 """
@@ -17,6 +18,7 @@ from amm.chain.devnet.cow import deploy_cow
 from amm.chain.devnet.deploy import CoreContracts, deploy_core
 from amm.chain.devnet.history import DEADLINE, History
 from amm.chain.devnet.liquidity import PositionPlan, plan_positions, plan_v2_adds
+from amm.chain.devnet.route_executor import deploy_route_executor
 from amm.chain.devnet.spec import HISTORY, POOLS, SEED, TOKENS
 from amm.chain.devnet.uniswapx import deploy_uniswapx
 from amm.chain.node import Node
@@ -62,6 +64,7 @@ def build_chain(progress: Progress | None = None) -> tuple[bytes, dict[str, Any]
         core = deploy_core(node, roles.deployer, minter=roles.deployer)
         uniswapx = deploy_uniswapx(node, roles.deployer)
         cow = deploy_cow(node, roles.deployer, solvers=(roles.solver,))
+        route_executor = deploy_route_executor(node, roles.deployer)
         anvil.rpc.call("anvil_removeBlockTimestampInterval")
         say("deploy contracts", 1, 1)
 
@@ -134,6 +137,7 @@ def build_chain(progress: Progress | None = None) -> tuple[bytes, dict[str, Any]
             "contracts": asdict(core),
             "uniswapx": asdict(uniswapx),
             "cow": asdict(cow),
+            "route_executor": route_executor,
             "tokens": {s: asdict(t) for s, t in TOKENS.items()},
             "pools": [
                 {

@@ -19,7 +19,7 @@ from amm.chain.errors import ChainError
 from amm.chain.node import Node
 
 NATIVE_LABEL = b"ETH".ljust(32, b"\0")  # NonfungibleTokenPositionDescriptor's nativeCurrencyLabelBytes
-COMPILED_CONTRACTS = ("MintableERC20",)  # ours, from contracts/; everything else comes from npm packages
+COMPILED_CONTRACTS = ("MintableERC20", "RouteExecutor")  # ours, from contracts/; the rest comes from npm
 
 
 def deploy_at(node: Node, deployer: str, creation_code: bytes, target: str, *, what: str) -> str:
