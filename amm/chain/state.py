@@ -2,7 +2,9 @@
 
 v3: slot0, liquidity, fee growth, protocol fees and the immutables, every word of the tick bitmap, every
 initialised tick, every oracle observation and the token balances; v2: reserves, supply, kLast, price
-accumulators and balances. For any number of pools: the block, then every pool's scalars and bitmap words,
+accumulators and balances. v3 pools are read through our PoolLens contract (`amm.chain.lens`: a few
+eth_calls per pool, run with a state override, never deployed) where the node applies state overrides;
+otherwise, and always for v2, through the raw batch: the block, then every pool's scalars and bitmap words,
 then every pool's ticks, observations and balances: ~1,000 calls in 3-4 requests and well under a second,
 instead of seconds through web3. Every call is pinned to the same block, so the states (and the models built
 from them) are consistent with each other even on a live chain.
@@ -19,6 +21,7 @@ from typing import Any
 from eth_utils import to_checksum_address
 
 from amm.chain import artifacts
+from amm.chain import lens as pool_lens
 from amm.chain.errors import ChainError, RpcError
 from amm.chain.node import Node
 from amm.chain.rpc import block_tag
@@ -162,11 +165,16 @@ def read_pool_states(
     v3: Mapping[str, int | None] | Sequence[str] = (),
     v2: Sequence[str] = (),
     block: int | str = "latest",
+    *,
+    lens: bool | None = None,
 ) -> PoolStates:
     """Full states of v3 pools (address -> tick spacing, or None to read it) and v2 pairs at one block.
 
-    Known tick spacings save a round trip: everything but the ticks then goes out in one set of batches.
-    Raises ChainError if an address holds no pool.
+    v3 pools go through PoolLens (`amm.chain.lens`: a few eth_calls per pool with a state override) where the
+    node allows it, else through the raw batch; both give equal states. `lens`: None tries the lens and falls
+    back silently (AMM_STATE_LENS=0 skips it), False uses only the raw batch, True only the lens (raising
+    `LensUnavailable` if it cannot). Known tick spacings save the batch a round trip. Raises ChainError if an
+    address holds no pool.
     """
     started = time.perf_counter()
     requests_before, calls_before = node.rpc.http_requests, node.rpc.calls
@@ -174,6 +182,49 @@ def read_pool_states(
     spacings = {to_checksum_address(a): s for a, s in spacings.items()}
     pairs = [to_checksum_address(a) for a in v2]
     number, timestamp = _resolve_block(node, block)
+    v3_states: dict[str, V3PoolState] | None = None
+    if spacings and (lens or (lens is None and pool_lens.enabled())):
+        try:
+            v3_states = _read_v3_lens(node, spacings, number, timestamp)
+        except pool_lens.LensUnavailable:
+            if lens:
+                raise
+    if v3_states is None:
+        v3_states, v2_states = _read_batch(node, spacings, pairs, number, timestamp)
+    else:
+        v2_states = _read_batch(node, {}, pairs, number, timestamp)[1] if pairs else {}
+    cost = ReadCost(
+        node.rpc.calls - calls_before, node.rpc.http_requests - requests_before, time.perf_counter() - started
+    )
+    return PoolStates(number, timestamp, v3_states, v2_states, cost)
+
+
+def _read_v3_lens(
+    node: Node, spacings: Mapping[str, int | None], number: int, timestamp: int
+) -> dict[str, V3PoolState]:
+    """The v3 states through PoolLens, built exactly as the raw batch builds them."""
+    words = {address: word_range(spacing or 1) for address, spacing in spacings.items()}
+    reads = pool_lens.read_v3(node, words, block_tag(number))
+    return {
+        address: _v3_state(
+            address,
+            number,
+            timestamp,
+            read.scalars,
+            read.scalars["tickSpacing"],
+            dict(sorted(read.ticks.items())),
+            dict(sorted(read.bitmap.items())),
+            [read.observations[i] for i in range(read.cardinality)],
+            read.balances,
+        )
+        for address, read in reads.items()
+    }
+
+
+def _read_batch(
+    node: Node, spacings: Mapping[str, int | None], pairs: Sequence[str], number: int, timestamp: int
+) -> tuple[dict[str, V3PoolState], dict[str, V2PairState]]:
+    """The raw batch: one eth_call per getter, bitmap word, tick, observation and balance."""
     tag = block_tag(number)
     pool_abi = artifacts.interface("UniswapV3Pool")
     pair_abi = artifacts.interface("UniswapV2Pair")
@@ -268,10 +319,7 @@ def read_pool_states(
     for address in pairs:
         (balance0, balance1), raw_detail = (int(r, 16) for r in raw_detail[:2]), raw_detail[2:]
         v2_states[address] = _v2_state(address, number, timestamp, pair_values[address], balance0, balance1)
-    cost = ReadCost(
-        node.rpc.calls - calls_before, node.rpc.http_requests - requests_before, time.perf_counter() - started
-    )
-    return PoolStates(number, timestamp, v3_states, v2_states, cost)
+    return v3_states, v2_states
 
 
 def touched_since(node: Node, addresses: Sequence[str], from_block: int, to_block: int) -> set[str]:
@@ -359,10 +407,15 @@ def _v2_state(
 
 
 def read_v3_state(
-    node: Node, address: str, block: int | str = "latest", *, tick_spacing: int | None = None
+    node: Node,
+    address: str,
+    block: int | str = "latest",
+    *,
+    tick_spacing: int | None = None,
+    lens: bool | None = None,
 ) -> V3PoolState:
-    """One v3 pool's full state at `block` (`read_pool_states`); a known `tick_spacing` saves a round trip."""
-    states = read_pool_states(node, {address: tick_spacing}, (), block)
+    """One v3 pool's full state at `block` (`read_pool_states`, `lens` as there)."""
+    states = read_pool_states(node, {address: tick_spacing}, (), block, lens=lens)
     (state,) = states.v3.values()
     return replace(state, cost=states.cost)
 

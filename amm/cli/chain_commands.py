@@ -125,6 +125,7 @@ def devnet_serve(
     with build_progress(enabled=True) as progress:
         session = start_devnet(progress=progress, port=port)
     roles = session.roles
+    keys = dev_account_keys(10) if roles is not None else {}  # before the banner: no RPC after it
     pid = session.anvil.process.pid if session.anvil and session.anvil.process else "?"
     out.print(
         f"[bold]built-in chain[/bold] listening at [cyan]{session.url}[/cyan] "
@@ -132,7 +133,6 @@ def devnet_serve(
     )
     if roles is not None:
         out.print("free funded accounts (anvil's public test mnemonic: never use these keys elsewhere):")
-        keys = dev_account_keys(len(session.node.accounts()))
         for account in roles.users:
             out.print(f"  {account}  key {keys.get(account.lower(), '?')}", highlight=False)
     out.file.flush()
