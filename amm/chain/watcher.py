@@ -9,17 +9,20 @@ replayed as exact-input can move fee growth by a wei). Untouched pools are not r
 Reorgs are found from parent hashes: a new block whose parent is not the block we applied last (or a head
 below it) walks back to the common ancestor, restores the states kept for each undone block, and applies
 the canonical blocks from there. The last `depth` blocks are kept; a reorg deeper than that re-reads every
-pool. HTTP polling (`poll`); a WebSocket subscription can call `poll` on each new head.
+pool. HTTP polling (`poll`), or a WebSocket subscription to new heads where the node offers one (`follow`).
 """
 
 from __future__ import annotations
 
+import json
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from eth_utils import to_checksum_address
+from websockets.sync.client import connect as ws_connect
 
+from amm.chain.errors import ChainError
 from amm.chain.node import Node
 from amm.chain.rpc import block_tag
 from amm.chain.state import V2PairState, V3PoolState, read_pool_states
@@ -85,6 +88,26 @@ class PoolWatcher:
                 continue
             applied.append(self._apply(header, rolled))
             rolled = None
+
+    def follow(
+        self, ws_url: str, *, stop: Callable[[], bool] | None = None, timeout: float = 1.0
+    ) -> Iterator[list[Applied]]:
+        """Apply blocks as the node announces them (`eth_subscribe` to `newHeads` over a WebSocket: anvil's
+        own port speaks it as ws://), yielding what each poll applied; `stop()` is asked between heads and
+        every `timeout` seconds. A head that arrives while we poll is caught by the next poll anyway."""
+        with ws_connect(ws_url, open_timeout=10) as socket:
+            request = {"jsonrpc": "2.0", "id": 1, "method": "eth_subscribe", "params": ["newHeads"]}
+            socket.send(json.dumps(request))
+            reply = json.loads(socket.recv(timeout=10))
+            if "result" not in reply:
+                raise ChainError(f"{ws_url} refused eth_subscribe: {reply.get('error')}")
+            yield self.poll()  # whatever happened before the subscription
+            while stop is None or not stop():
+                try:
+                    socket.recv(timeout=timeout)
+                except TimeoutError:
+                    continue
+                yield self.poll()
 
     # -- internals --------------------------------------------------------------------------------------
     def _full_read(self, block: int | str) -> None:

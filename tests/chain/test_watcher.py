@@ -105,3 +105,22 @@ def test_a_reorg_deeper_than_kept_reads_everything_again(chain: Node, roles, fun
     watcher.poll()
     assert watcher.reads >= reads + len(V3) + len(V2)  # a full read
     assert _storage(watcher.states) == _fresh(chain, watcher)
+
+
+def test_following_new_heads_over_a_websocket(chain: Node, roles, fund) -> None:
+    """The node's own WebSocket (anvil serves ws:// on its port): each new head is applied as it comes."""
+    actor = _actor(chain, roles, fund)
+    watcher = PoolWatcher(chain, V3, V2)
+    ws_url = chain.rpc.url.replace("http://", "ws://")
+    swap = artifacts.interface("PoolActor").encode("swap", V3[2], True, 10**12, MIN_LIMIT)
+    seen: list = []
+    heads = watcher.follow(ws_url, stop=lambda: len(seen) >= 3, timeout=0.2)
+    next(heads)  # subscribed
+    for _ in range(3):
+        chain.send(roles.deployer, actor, swap, gas=3_000_000, what="swap")
+        applied = next(heads)
+        seen += applied
+        assert watcher.block == chain.block_number()
+    assert V3[2] in {a for applied in seen for a in applied.touched}
+    assert _storage(watcher.states) == _fresh(chain, watcher)
+    heads.close()
