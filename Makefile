@@ -23,7 +23,7 @@ $(PY_STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed (set PYTHON=python3.11)")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,cluster]"
 	@touch $@
 
 $(NPM_STAMP): package.json package-lock.json
@@ -68,7 +68,7 @@ degenbot-venv:
 lock:
 	rm -rf /tmp/amm-lock-venv && $(PYTHON) -m venv /tmp/amm-lock-venv
 	/tmp/amm-lock-venv/bin/python -m pip install --quiet --upgrade pip
-	/tmp/amm-lock-venv/bin/python -m pip install --quiet -e ".[dev]"
+	/tmp/amm-lock-venv/bin/python -m pip install --quiet -e ".[dev,cluster]"
 	/tmp/amm-lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 	rm -rf /tmp/amm-lock-venv
 

@@ -220,9 +220,17 @@ def sweep_command(
             "--out", metavar="DIR", help="Write tasks, results.csv and summary.json; rerun to resume."
         ),
     ] = None,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address",
+            metavar="auto|local|ray://HOST:PORT",
+            help="Run the tasks on Ray (pip install '.[cluster]'): same seeds, same table.",
+        ),
+    ] = None,
     json: JsonFlag = False,
 ) -> None:
-    """Run a scenario over a grid of parameters and seeds on a local process pool.
+    """Run a scenario over a grid of parameters and seeds on a local process pool, or on Ray.
 
     Each (cell, seed) is one task, deterministic for its seed: the table equals running each cell alone
     with `solver stress run ... --set KEY=VALUE`. With --out, finished tasks are kept in DIR/tasks and a
@@ -236,13 +244,15 @@ def sweep_command(
         --out runs/fund
 
       solver stress sweep weekend-gap --grid book.closed_size_mult=0,0.2,1 --set traders.count=50 --json
+
+      solver stress sweep weekend-gap --grid gap.size=-0.1,-0.3 --ray-address auto   # a running Ray cluster
     """
     try:
         axes = parse_grid(grid)
         base = _overrides(sets)
         seed_list = engine.load(scenario, base).seeds(seeds, first_seed)
         with _progress(f"{scenario}: tasks", json) as report:
-            result = sweep(scenario, axes, base, seed_list, out_dir, workers, report)
+            result = sweep(scenario, axes, base, seed_list, out_dir, workers, report, ray_address)
     except ScenarioError as e:
         raise _fail(str(e)) from None
     if json:

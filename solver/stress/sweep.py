@@ -116,6 +116,34 @@ def _context() -> Any:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
+def _run_on_ray(
+    address: str,
+    scenario: str,
+    tasks: list[tuple[int, dict[str, Any], int]],
+    finished: Callable[[int, list[dict[str, Any]]], None],
+) -> None:
+    """The tasks as Ray remote calls of `run_task`, each result handed to `finished` as it arrives."""
+    try:
+        import ray  # noqa: PLC0415 - optional: pip install '.[cluster]'
+    except ImportError:
+        raise ScenarioError("--ray-address needs Ray: pip install '.[cluster]' (or ray)") from None
+    started_here = not ray.is_initialized()
+    if started_here:
+        kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+        ray.init(**kwargs) if address == "local" else ray.init(address=address, **kwargs)
+    try:
+        remote = ray.remote(run_task)
+        refs = {remote.remote(scenario, overrides, seed): n for n, overrides, seed in tasks}
+        waiting = list(refs)
+        while waiting:
+            done, waiting = ray.wait(waiting, num_returns=1)
+            for ref in done:
+                finished(refs[ref], ray.get(ref))
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
 def sweep(
     scenario: str,
     grid: Mapping[str, Sequence[Any]],
@@ -124,10 +152,13 @@ def sweep(
     out: Path | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    ray_address: str | None = None,
 ) -> SweepResult:
     """Run `scenario` with `overrides` for every cell of `grid` and every seed (default: the scenario's
-    seeds). `workers`: processes (default: all cores; 1 runs in this process). Writes tasks, results.csv
-    and summary.json to `out` if given, resuming from tasks already there."""
+    seeds). `workers`: processes (default: all cores; 1 runs in this process); `ray_address` ("auto",
+    "local" for a cluster of this machine alone, or ray://host:port) runs the same tasks on Ray instead
+    (the optional `cluster` extra), with the same seeds and so the same table. Writes tasks, results.csv and
+    summary.json to `out` if given, resuming from tasks already there."""
     base = dict(overrides or {})
     grid = {k: list(v) for k, v in grid.items()}
     cell_list = cells(grid)
@@ -162,7 +193,9 @@ def sweep(
     if progress:
         progress(len(results), len(tasks))
     workers = workers or os.cpu_count() or 1
-    if workers == 1 or len(pending) <= 1:
+    if ray_address is not None and pending:
+        _run_on_ray(ray_address, scenario, [(n, tasks[n][1], tasks[n][2]) for n in pending], finished)
+    elif workers == 1 or len(pending) <= 1:
         for n in pending:
             finished(n, run_task(scenario, tasks[n][1], tasks[n][2]))
     else:

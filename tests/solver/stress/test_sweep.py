@@ -100,3 +100,13 @@ def test_sweep_cli_json_and_errors(tmp_path: Path) -> None:
     ]
     bad = runner.invoke(cli.app, ["stress", "sweep", "weekend-gap", "--grid", "gap.sise=1,2"])
     assert bad.exit_code == 2 and bad.stderr.strip().startswith("error: gap.sise: unknown key")
+
+
+def test_a_ray_sweep_gives_the_local_table(tmp_path: Path) -> None:
+    """The same tasks on a local Ray cluster (started here, as `--ray-address local`) give the same rows as
+    the process-free local run: same seeds, same table."""
+    pytest.importorskip("ray")  # the `cluster` extra, which `make test` installs
+    local = sweep("weekend-gap", GRID, BASE, SEEDS, workers=1)
+    on_ray = sweep("weekend-gap", GRID, BASE, SEEDS, out=tmp_path, ray_address="local")
+    assert on_ray.rows == local.rows and on_ray.summary == local.summary
+    assert (tmp_path / "results.csv").is_file()
