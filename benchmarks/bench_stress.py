@@ -6,8 +6,8 @@ grows with its grid.
 
 A "path" is one venue variant over one seed's market path (the weekend-gap default: 30 traders, about 80
 venue steps from Friday 15:00 to Monday 10:00 New York). Same seeds in every mode; the rows are checked
-equal between the one-core run and the pool, so the speed-up is for the same answer. Ray (a later part of
-issue 16) is not measured here.
+equal between the one-core run, the pool and a local Ray cluster (when Ray is installed), so the speed-up
+is for the same answer.
 """
 
 from __future__ import annotations
@@ -46,6 +46,18 @@ def main() -> None:
     assert rows == one.rows, "the pool's rows differ from the one-core run"
     rate = paths / pool
     print(f"  {args.workers} processes : {pool:7.2f} s  {rate:7.1f} paths/s (same rows, pool start included)")
+
+    try:
+        import ray  # noqa: F401, PLC0415 - the optional cluster extra
+    except ImportError:
+        print("  Ray: not installed (pip install '.[cluster]'), not measured")
+    else:
+        started = time.perf_counter()
+        on_ray = sweep(args.scenario, {"run.first_seed": [0]}, seeds=seeds, ray_address="local")
+        elapsed = time.perf_counter() - started
+        ray_rows = [{k: v for k, v in r.items() if k not in ("cell", "run.first_seed")} for r in on_ray.rows]
+        assert ray_rows == one.rows, "Ray's rows differ from the one-core run"
+        print(f"  local Ray     : {elapsed:7.2f} s  {paths / elapsed:7.1f} paths/s (same rows, Ray start in)")
 
     print(f"  sweep over {GRID_AXIS[0]} on {args.workers} processes:")
     for cells in (1, 2, 4):
