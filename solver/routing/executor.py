@@ -13,6 +13,7 @@ for their exact output with a maximum input.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -189,8 +190,9 @@ class RouteExecutor:
         """Send the route from `sender` (approving the executor for the input first, unless told not to)."""
         if approve_input:
             approve(self.node, route.token_in.address, sender, self.address, route.max_amount_in)
-        if deadline is None:
-            deadline = int(self.node.block()["timestamp"], 16) + 600
+        if deadline is None:  # the next block's time is at least the wall clock's: a chain loaded from an
+            # old state mines its first block at "now", far past its last block's time
+            deadline = max(int(self.node.block()["timestamp"], 16), int(time.time())) + 600
         struct = self.encode(route, recipient=recipient or sender, deadline=deadline)
         receipt = self.contract.transact("execute", struct, sender=sender)
         legs = tuple(
