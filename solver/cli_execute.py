@@ -108,18 +108,15 @@ def execute_command(
         if priority_fee_gwei is not None:
             node.priority_fee_wei = round(priority_fee_gwei * 1e9)
         universe = Universe.discover(node, DEFAULT_TOKENS)
-        gas_price_wei = (
-            int(node.rpc.call("eth_gasPrice"), 16) if gas_price_gwei is None else round(gas_price_gwei * 1e9)
-        )
         token_in, token_out = universe.token(sell_token), universe.token(buy_token)
         amount = route_cli._raw(sell_amount, token_in) if exact_in else route_cli._raw(buy_amount, token_out)
         started = time.perf_counter()
-        route = Router(universe, max_hops=max_hops).route(
+        route = Router(universe, max_hops=max_hops, node=node).route(  # no --gas-price-gwei: the node's
             token_in.address,
             token_out.address,
             amount,
             "exact_in" if exact_in else "exact_out",
-            gas_price_wei=gas_price_wei,
+            gas_price_wei=None if gas_price_gwei is None else round(gas_price_gwei * 1e9),
             slippage_bps=slippage_bps,
         )
         seconds = time.perf_counter() - started
@@ -131,8 +128,7 @@ def execute_command(
         _check_funds(node, sender, route, need)
         allowance = int(erc20(node, token_in.address).call("allowance", sender, executor.address))
         approve_amount = need if allowance < need else 0
-        # the next block's time: the node's clock may run ahead of its last block (anvil after a state load)
-        deadline = max(int(node.block()["timestamp"], 16), int(time.time())) + DEADLINE_SECONDS
+        deadline = executor.deadline(DEADLINE_SECONDS)
         simulated = executor.simulate(route, sender=sender, deadline=deadline, approve_amount=approve_amount)
         result: dict[str, Any] = {
             "sender": sender,

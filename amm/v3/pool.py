@@ -282,24 +282,7 @@ class Pool(PoolLiquidity):
                         self._seen1 = seen
             if prefix is not None:
                 return prefix.quote(amount_specified, sqrt_price_limit_x96, fee_protocol)
-        amount0, amount1, sp, tick, liquidity, _, _, crossed = swap_loop(
-            self._idx_ticks,
-            self._idx_nets,
-            self._idx_sqrts,
-            self.tick_spacing,
-            self.fee,
-            fee_protocol,
-            zero_for_one,
-            amount_specified,
-            sqrt_price_limit_x96,
-            sp,
-            self.tick,
-            self.liquidity,
-            0,
-            None,
-        )
-        # tick None: the swap ended inside a tick range; SwapQuote.tick computes it from the price on read
-        return _new_tuple(SwapQuote, (amount0, amount1, sp, tick, liquidity, crossed))
+        return self._loop(zero_for_one, amount_specified, sqrt_price_limit_x96, fee_protocol)
 
     def _quote_loop(
         self, zero_for_one: bool, amount_specified: int, sqrt_price_limit_x96: int | None = None

@@ -166,6 +166,11 @@ class RouteExecutor:
         amount_in, amount_out = function.decode(bytes.fromhex(block["calls"][1]["returnData"][2:]))
         return int(amount_in), int(amount_out)
 
+    def deadline(self, seconds: int = 600) -> int:
+        """`seconds` past the next block's earliest time: the later of the last block's and the wall clock's
+        (a chain loaded from an old state mines its next block at "now", far past its last block)."""
+        return max(int(self.node.block()["timestamp"], 16), int(time.time())) + seconds
+
     def encode(self, route: Route, *, recipient: str, deadline: int) -> tuple[Any, ...]:
         """The `Route` struct the contract takes, with the route's slippage limits."""
         return (
@@ -190,9 +195,8 @@ class RouteExecutor:
         """Send the route from `sender` (approving the executor for the input first, unless told not to)."""
         if approve_input:
             approve(self.node, route.token_in.address, sender, self.address, route.max_amount_in)
-        if deadline is None:  # the next block's time is at least the wall clock's: a chain loaded from an
-            # old state mines its first block at "now", far past its last block's time
-            deadline = max(int(self.node.block()["timestamp"], 16), int(time.time())) + 600
+        if deadline is None:
+            deadline = self.deadline()
         struct = self.encode(route, recipient=recipient or sender, deadline=deadline)
         receipt = self.contract.transact("execute", struct, sender=sender)
         legs = tuple(
