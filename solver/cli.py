@@ -19,7 +19,7 @@ from amm.chain.errors import ChainError
 from amm.cli.common import ForkBlock, ForkUrl, JsonFlag, RpcUrl, chain_from_options, err, out, print_json
 from solver.cli_backtest import backtest_command
 from solver.cli_cow import serve_cow_command
-from solver.cli_execute import execute_command
+from solver.cli_execute import execute_command, whole_units
 from solver.cli_jit import app as jit_app
 from solver.cli_run import run_command
 from solver.cli_stress import app as stress_app
@@ -179,8 +179,7 @@ def _raw(amount: str | None, token: Token) -> int:
 
 
 def _fmt(raw: int, token: Token) -> str:
-    value = Decimal(raw) / 10**token.decimals
-    return f"{value:,.{min(token.decimals, 8)}f}".rstrip("0").rstrip(".") + f" {token.symbol}"
+    return f"{whole_units(raw, token.decimals)} {token.symbol}"
 
 
 def _price(price: float, token_in: Token, token_out: Token) -> str:

@@ -195,8 +195,8 @@ def _check_funds(node: Node, sender: str, route: Route, need: int) -> None:
     (held,) = balances(node, [token.address], sender)
     if held < need:
         raise ChainError(
-            f"insufficient {token.symbol}: {sender} holds {_whole(held, token.decimals)}, the route needs "
-            f"{_whole(need, token.decimals)}"
+            f"insufficient {token.symbol}: {sender} holds {whole_units(held, token.decimals)},"
+            f" the route needs {whole_units(need, token.decimals)}"
         )
     if node.balance(sender) == 0:
         raise ChainError(f"{sender} has no ETH to pay for gas")
@@ -222,10 +222,10 @@ def _report(route: Route, result: dict[str, Any]) -> None:
     token_in, token_out = route.token_in, route.token_out
     sim = result["simulated"]
     approve = int(result["approve"])
-    note = f" after approving {_whole(approve, token_in.decimals)} {token_in.symbol}" if approve else ""
+    note = f" after approving {whole_units(approve, token_in.decimals)} {token_in.symbol}" if approve else ""
     out.print(
-        f"simulated{note}: {_whole(int(sim['amount_in']), token_in.decimals)} {token_in.symbol} -> "
-        f"{_whole(int(sim['amount_out']), token_out.decimals)} {token_out.symbol}",
+        f"simulated{note}: {whole_units(int(sim['amount_in']), token_in.decimals)} {token_in.symbol} -> "
+        f"{whole_units(int(sim['amount_out']), token_out.decimals)} {token_out.symbol}",
         highlight=False,
     )
     if result["dry_run"]:
@@ -235,12 +235,13 @@ def _report(route: Route, result: dict[str, Any]) -> None:
     out.print(f"sent {done['tx_hash']} from {result['sender']} via {result['executor']}", highlight=False)
     out.print(
         f"mined in block {done['block']}: gas used {done['gas_used']:,}; spent "
-        f"{_whole(int(done['spent']), token_in.decimals)} {token_in.symbol}, received "
-        f"{_whole(int(done['received']), token_out.decimals)} {token_out.symbol}",
+        f"{whole_units(int(done['spent']), token_in.decimals)} {token_in.symbol}, received "
+        f"{whole_units(int(done['received']), token_out.decimals)} {token_out.symbol}",
         highlight=False,
     )
 
 
-def _whole(raw: int, decimals: int) -> str:
+def whole_units(raw: int, decimals: int) -> str:
+    """A raw amount in whole tokens for people: grouped, at most 8 decimals, no trailing zeros."""
     value = Decimal(raw) / 10**decimals
     return f"{value:,.{min(decimals, 8)}f}".rstrip("0").rstrip(".")
