@@ -34,6 +34,7 @@ CODES = (
     "insufficient_balance",
     "insufficient_allowance",
 )
+# isValidSignature(bytes32,bytes): its selector is also the magic value a contract returns to accept
 EIP1271_MAGIC = bytes.fromhex("1626ba7e")
 
 
@@ -86,7 +87,7 @@ def check_many(
         if signed.scheme == "presign":
             calls.append(_call(mainnet.GPV2_SETTLEMENT, settlement.fn("preSignature").encode(uid)))
         elif signed.scheme == "eip1271":
-            data = _IS_VALID_SIGNATURE + _encode_1271(signed.digest, signed.signature[20:])
+            data = EIP1271_MAGIC + _encode_1271(signed.digest, signed.signature[20:])
             calls.append(_call(owner, data))
     replies = iter(node.rpc.batch_results(calls))
     results: list[list[Rejection]] = []
@@ -121,9 +122,6 @@ def check_many(
         results.append(found)
         filled_amounts.append(filled if filled != UINT256_MAX else 0)
     return results, filled_amounts
-
-
-_IS_VALID_SIGNATURE = bytes.fromhex("1626ba7e")  # isValidSignature(bytes32,bytes)
 
 
 def _encode_1271(digest: bytes, signature: bytes) -> bytes:

@@ -350,13 +350,6 @@ def _meets_limit(c: Candidate, a: str, price: Fraction) -> bool:
     return o.sell_amount * sell_price >= o.buy_amount * buy_price
 
 
-def _limit_rate(c: Candidate, a: str) -> Fraction:
-    """How much the order asks, as a price of A in B from its side's point of view (higher: harder)."""
-    o = c.order.order
-    rate = Fraction(o.buy_amount, o.sell_amount)  # buy per sell
-    return rate if c.sell.lower() == a.lower() else 1 / rate if rate else Fraction(0)
-
-
 def _limit_distance(c: Candidate, a: str, price: Fraction) -> Fraction:
     """How far the price is from meeting the order's limit, relative to the price."""
     o = c.order.order
