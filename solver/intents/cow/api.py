@@ -20,13 +20,10 @@ from typing import Any
 
 from eth_utils import to_checksum_address
 
-from solver.intents.cow.order import CowOrder, CowOrderError
+from solver.intents.cow.order import UINT256_MAX, CowOrder, CowOrderError
 from solver.intents.cow.settlement import Interaction, Settlement, Trade
-from solver.intents.cow.signing import SignedCowOrder
+from solver.intents.cow.signing import SCHEMES, SignedCowOrder
 from solver.intents.cow.solve import Candidate
-
-SCHEMES = {"eip712": "eip712", "ethsign": "ethsign", "eip1271": "eip1271", "presign": "presign"}
-MAX_U256 = 2**256 - 1
 
 
 class AuctionError(ValueError):
@@ -110,8 +107,8 @@ def _order(raw: Any, where: str, chain_id: int) -> AuctionOrder:
         raise AuctionError(f"{where}.uid: expected 56 bytes, got {len(uid)}")
     owner = _address(o["owner"], f"{where}.owner")
     kind = _enum(o["kind"], f"{where}.kind", ("sell", "buy"))
-    scheme = SCHEMES.get(str(o["signingScheme"]).lower())
-    if scheme is None:
+    scheme = str(o["signingScheme"]).lower()  # the DTOs send "ethsign", the YAML says "ethSign"
+    if scheme not in SCHEMES:
         raise AuctionError(f"{where}.signingScheme: expected eip712, ethSign, preSign or eip1271")
     sell_amount = _uint(o["sellAmount"], f"{where}.sellAmount")
     buy_amount = _uint(o["buyAmount"], f"{where}.buyAmount")
@@ -348,7 +345,7 @@ def _uint(value: Any, where: str) -> int:
         number = int(text, 16) if text[:2].lower() == "0x" else int(text, 10)
     except ValueError:
         raise AuctionError(f"{where}: {value!r:.40} is not an unsigned integer") from None
-    if not 0 <= number <= MAX_U256:
+    if not 0 <= number <= UINT256_MAX:
         raise AuctionError(f"{where}: {value!r:.40} is out of range for a uint256")
     return number
 
