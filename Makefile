@@ -22,12 +22,15 @@ setup: $(PY_STAMP) $(NPM_STAMP) $(COMPILED)
 $(PY_STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed (set PYTHON=python3.11)")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,cluster]"
+	$(BIN)/python -m pip install --quiet --no-cache-dir --upgrade pip
+	$(BIN)/python -m pip install --quiet --no-cache-dir -c requirements.lock -e ".[dev,cluster]"
 	@touch $@
 
+# Installs keep no download caches (pip --no-cache-dir, npm's cache in a scratch dir removed afterwards): CI
+# machines can be short of disk, and the caches would double what the environments take.
 $(NPM_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	cache=$$(mktemp -d) && npm ci --no-audit --no-fund --loglevel=error --cache "$$cache"; status=$$?; \
+	  rm -rf "$$cache"; exit $$status
 	@touch $@
 
 $(COMPILED): $(NPM_STAMP) $(CONTRACTS) scripts/compile_contracts.mjs
