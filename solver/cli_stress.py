@@ -16,6 +16,7 @@ from amm.cli.common import JsonFlag, err, out, print_json
 from solver.stress import engine
 from solver.stress.config import RESERVED, ScenarioError, parse_override
 from solver.stress.sweep import parse_grid, sweep
+from solver.stress.weekend_gap_report import VARIANT_KEYS
 
 app = typer.Typer(
     help="Stress scenarios on the perp venue: weekend gaps and more, over seeds and parameter grids.",
@@ -140,7 +141,23 @@ def run_command(
     if json:
         print_json({**result.to_json(), "files": [str(p) for p in written]})
         return
-    _render(result)
+    if result.summary and "fund" in result.summary[0]:
+        _render(result)
+        _books_table(
+            f"{result.scenario}: the books, per variant (mean over {len(result.seeds)} seeds)",
+            [
+                {**{k: v[k] for k in VARIANT_KEYS}, "book": b, **e}
+                for v in result.summary
+                for b, e in v["books"].items()
+            ],
+            VARIANT_KEYS,
+        )
+    else:
+        _books_table(
+            f"{result.scenario}: the books, per variant ({len(result.seeds)} seeds from {result.seeds[0]})",
+            result.summary,
+            ("variant",),
+        )
     for p in written:
         out.print(f"[dim]wrote {p}[/dim]")
 
@@ -194,6 +211,63 @@ def _render(result: engine.Result) -> None:
     out.print(
         "[dim]dollars per path; fund exhausted: share of seeds where the fund hit zero (or the venue froze); "
         "shortfall: bad debt beyond the fund; liquidity PnL: makers' or the vault's[/dim]"
+    )
+
+
+FIGURES_SHOWN = {
+    "lp": ("il_usd", "fees_usd", "lvr_usd", "in_range_share"),
+    "solver_inventory": (
+        "fills",
+        "hedges_failed",
+        "quote_half_spread_bp_mean",
+        "stopped_s",
+        "jit_paying",
+        "router_slippage_bp",
+        "mis_mark_usd",
+    ),
+    "perp_hedge": ("liquidation_distance_min", "funding_usd"),
+    "venue_fund": ("liquidations", "bad_debt_usd"),
+}
+COMMON_FIGURES = ("twap_move", "cost_usd", "liquidated_notional_usd")
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes = round(seconds / 60)
+    return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
+
+
+def _figures(book: str, figures: dict[str, float]) -> str:
+    names = [n for n in (*FIGURES_SHOWN.get(book, ()), *COMMON_FIGURES) if n in figures]
+    return " ".join(f"{n}={figures[n]:,.4g}" for n in names)
+
+
+def _books_table(title: str, entries: list[dict[str, Any]], lead: tuple[str, ...]) -> None:
+    """One row per (variant, book): PnL, worst drawdown, which limit breaks first and when, what the kill
+    switch saved, and the book's own figures (means over the seeds)."""
+    table = Table(title=title, title_justify="left")
+    for column in (*lead, "book", "PnL mean / p5", "worst drawdown mean / max", "breaks first", "when"):
+        table.add_column(column, justify="left" if column in (*lead, "book", "breaks first") else "right")
+    table.add_column("kill switch saved", justify="right")
+    table.add_column("figures (means)")
+    for e in entries:
+        breaks = f"{e['first_breach']} ({e['breach_rate']:.0%})" if e["first_breach"] else "-"
+        saved = e["kill_switch_saved_mean"]
+        table.add_row(
+            *(str(e[k]) for k in lead),
+            e["book"],
+            f"{_money(e['pnl']['mean'])} / {_money(e['pnl']['p5'])}",
+            f"{_money(e['worst_drawdown']['mean'])} / {_money(e['worst_drawdown']['max'])}",
+            breaks,
+            _duration(e["first_breach_s_median"]),
+            "-" if saved is None else _money(saved),
+            _figures(e["book"], e["figures"]),
+        )
+    out.print(table)
+    out.print(
+        "[dim]dollars; p5: the 5th percentile of PnL over seeds; breaks first: the limit or buffer that "
+        "broke first most often (share of seeds); when: its median time from the start[/dim]"
     )
 
 

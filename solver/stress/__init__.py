@@ -23,7 +23,7 @@ Usage, from a bot or a notebook::
 """
 
 from solver.stress.config import ScenarioError, ScenarioFile, parse_override
-from solver.stress.engine import ENGINES, Result, Scenario, load, run, runnable, summarise
+from solver.stress.engine import ENGINES, Result, Scenario, load, run, runnable, summarise_engine
 from solver.stress.paths import (
     GapModel,
     JumpDiffusion,
@@ -55,5 +55,5 @@ __all__ = [
     "run",
     "runnable",
     "schedule",
-    "summarise",
+    "summarise_engine",
 ]

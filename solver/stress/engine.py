@@ -4,6 +4,11 @@ and summarise per variant. The CLI, the sweep and a notebook all go through `loa
 Why a registry of engines: a scenario file names its `engine`; several files can share one engine with
 different numbers (a fixed gap, a fat-tailed gap), and a file whose engine is not built yet is never shown
 as runnable.
+
+An engine is a class with `config_cls` (the dataclass tree its TOML is read into), `variant_keys` (the row
+columns that name a variant: the summary groups by them), `run_seed(seed, trace=False) -> (rows, traces)`
+and optionally `summarise(rows, keys)`; without one, rows are books' reports (`solver.stress.books`) and
+are summarised per variant and book.
 """
 
 from __future__ import annotations
@@ -15,14 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from solver.stress.books import summarise_books
 from solver.stress.config import ScenarioError, ScenarioFile, apply_overrides, build, load_file, shipped_files
 from solver.stress.config import to_dict as config_dict
 from solver.stress.weekend_gap import WeekendGap
 
 ENGINES: dict[str, Any] = {"weekend-gap": WeekendGap}
-VARIANT_KEYS = ("architecture", "mark_rule", "oracle_rule")
 Progress = Callable[[int, int], None]
 
 
@@ -125,61 +128,18 @@ def run(
         scenario.overrides,
         config_dict(scenario.config),
         rows,
-        summarise(rows),
+        summarise_engine(scenario.engine, rows),
         traces,
     )
 
 
-def _stats(values: list[float]) -> dict[str, float]:
-    a = np.asarray(values, dtype=float)
-    if a.size == 0:
-        return {"mean": 0.0, "p95": 0.0, "max": 0.0}
-    return {
-        "mean": round(float(a.mean()), 2),
-        "p95": round(float(np.percentile(a, 95, method="higher")), 2),
-        "max": round(float(a.max()), 2),
-    }
-
-
-def summarise(rows: list[dict[str, Any]], keys: tuple[str, ...] = VARIANT_KEYS) -> list[dict[str, Any]]:
-    """Per variant (in first-seen order): how often the fund was exhausted and by how much, bad debt,
-    deleveraged notional, liquidations and the liquidity's PnL over the runs."""
-    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
-    for row in rows:
-        groups.setdefault(tuple(row[k] for k in keys), []).append(row)
-    summary = []
-    for key, group in groups.items():
-        n = len(group)
-
-        def col(name: str, group: list[dict[str, Any]] = group) -> list[float]:
-            return [float(r[name]) for r in group]
-
-        summary.append(
-            {
-                **dict(zip(keys, key, strict=True)),
-                "runs": n,
-                "fund": {
-                    "start": group[0]["fund_start"],
-                    "exhaustion_rate": round(sum(bool(r["exhausted"]) for r in group) / n, 4),
-                    "used": _stats(col("fund_used")),
-                    "shortfall": _stats(col("shortfall")),
-                    "end": _stats(col("fund_end")),
-                },
-                "bad_debt": {
-                    **_stats(col("bad_debt")),
-                    "rate": round(sum(r["bad_debt"] > 0 for r in group) / n, 4),
-                },
-                "adl_notional": {
-                    **_stats(col("adl_notional")),
-                    "rate": round(sum(r["adl_notional"] > 0 for r in group) / n, 4),
-                },
-                "frozen_rate": round(sum(bool(r["frozen"]) for r in group) / n, 4),
-                "liquidations_mean": round(float(np.mean(col("liquidations"))), 2),
-                "liquidity_pnl_mean": round(float(np.mean(col("liquidity_pnl"))), 2),
-                "gap_mean": round(float(np.mean(col("gap"))), 6),
-            }
-        )
-    return summary
+def summarise_engine(
+    engine: Any, rows: list[dict[str, Any]], leading: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """The summary of an engine's rows, grouped by `leading` keys (a sweep's cell) and its variant keys."""
+    keys = (*leading, *engine.variant_keys)
+    own = getattr(engine, "summarise", None)
+    return own(rows, keys) if own is not None else summarise_books(rows, keys)
 
 
 def write_csv(rows: list[dict[str, Any]], path: Path) -> Path:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from solver.stress.config import ScenarioError, parse_override
-from solver.stress.engine import VARIANT_KEYS, Scenario, load, summarise, write_csv
+from solver.stress.engine import Scenario, load, summarise_engine, write_csv
 
 Progress = Callable[[int, int], None]
 
@@ -164,8 +164,9 @@ def sweep(
     cell_list = cells(grid)
     for cell in cell_list:  # fail fast, in this process, on a bad key or value in any cell
         _scenario(scenario, json.dumps({**base, **cell}, sort_keys=True))
-    name = load(scenario, base).name
-    seed_list = list(load(scenario, base).seeds() if seeds is None else seeds)
+    loaded = load(scenario, base)
+    name = loaded.name
+    seed_list = list(loaded.seeds() if seeds is None else seeds)
     tasks = [(i, {**base, **cell}, seed) for i, cell in enumerate(cell_list) for seed in seed_list]
     results: dict[int, list[dict[str, Any]]] = {}
     task_dir = out / "tasks" if out else None
@@ -219,7 +220,7 @@ def sweep(
         base,
         seed_list,
         rows,
-        summarise(rows, ("cell", *grid, *VARIANT_KEYS)),
+        summarise_engine(loaded.engine, rows, ("cell", *grid)),
         len(pending),
         resumed,
     )

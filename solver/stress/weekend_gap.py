@@ -49,6 +49,7 @@ from solver.stress.weekend_gap_config import (
     VenueParams,
     WeekendGapConfig,
 )
+from solver.stress.weekend_gap_report import VARIANT_KEYS, WeekendBooks, summarise_venue
 from solver.venues import (
     Architecture,
     FundingConfig,
@@ -116,6 +117,8 @@ class WeekendGap:
     one venue over it (a generator of steps, for a notebook), `run_seed(seed)` gives every variant's row."""
 
     config_cls = WeekendGapConfig
+    variant_keys = VARIANT_KEYS
+    summarise = staticmethod(summarise_venue)
 
     def __init__(self, config: WeekendGapConfig) -> None:
         self.config = config
@@ -248,6 +251,9 @@ class WeekendGap:
         path, spec = draw.path, self.spec
         start_money = {a: venue.accounts[a].collateral for a, _ in venue.arch.liquidity_accounts()}
         fund_start = venue.fund
+        books = WeekendBooks(self.config.solver.inventory_usd, self.config.solver.leverage)
+        books.deposit(venue, float(path.underlying[0]))
+        books.open_hedge(venue, float(path.underlying[0]))
         by_step: dict[int, list[Trader]] = {}
         for trader in draw.traders:
             by_step.setdefault(trader.entry_step, []).append(trader)
@@ -279,12 +285,20 @@ class WeekendGap:
             )
             if i == self.close_index:
                 open_interest = venue.open_interest()
+            books.mark(
+                venue,
+                (path.times[i] - path.times[0]).total_seconds(),
+                float(path.underlying[i] if self.schedule.open[i] else path.proxy[i]),
+                sum(venue.equity(a) for a in start_money),
+                fund_start,
+            )
             yield i, venue
         venue.check_conservation()
         late = sum(account != FLOW for _, account, _, _ in venue.rejections)  # on chain, at the next block
         entered -= late
         rejected += late
-        return self._row(variant, draw, venue, fund_start, start_money, entered, rejected, open_interest)
+        row = self._row(variant, draw, venue, fund_start, start_money, entered, rejected, open_interest)
+        return {**row, **books.columns()}
 
     def run_variant(
         self, variant: Variant, draw: Draw, trace: list[dict[str, Any]] | None = None

@@ -152,6 +152,20 @@ class FlowParams:
 
 
 @dataclass(frozen=True)
+class SolverParams:
+    """The solver's books on this venue: it holds `inventory_usd` of the tokenised underlying (marked at
+    the underlying while it trades, at the proxy while it is shut) and hedges it with a short perp opened
+    at the start with `leverage` (collateral = notional / leverage). 0 leaves the solver out."""
+
+    inventory_usd: float = 10_000.0
+    leverage: float = 3.0
+
+    def __post_init__(self) -> None:
+        if self.inventory_usd < 0 or self.leverage <= 0:
+            raise ValueError("need inventory_usd >= 0 and leverage > 0")
+
+
+@dataclass(frozen=True)
 class Variants:
     """What varies between the venues of one path: every combination is run on the same draws."""
 
@@ -173,6 +187,7 @@ class WeekendGapConfig:
     onchain: OnchainParams = field(default_factory=OnchainParams)
     traders: TraderParams = field(default_factory=TraderParams)
     flow: FlowParams = field(default_factory=FlowParams)
+    solver: SolverParams = field(default_factory=SolverParams)
     variants: Variants = field(default_factory=Variants)
 
     def __post_init__(self) -> None:
@@ -180,5 +195,7 @@ class WeekendGapConfig:
             raise ValueError(
                 f"traders.leverage_max {self.traders.leverage_max} is above 1 / venue.initial_margin"
             )
+        if 1 / self.solver.leverage < self.venue.initial_margin:
+            raise ValueError(f"solver.leverage {self.solver.leverage} is above 1 / venue.initial_margin")
         if "onchain" in self.variants.architectures and self.market.step < self.onchain.block_time:
             raise ValueError("market.step must be at least onchain.block_time")

@@ -40,6 +40,7 @@ HAND: dict[str, Any] = {
     "traders.leverage_min": 6.9,
     "traders.leverage_max": 6.9,
     "flow.size": 0.0,
+    "solver.inventory_usd": 0.0,  # the venue alone; the solver's books have their own case below
     "variants.architectures": ["orderbook", "vault", "onchain"],
     "variants.mark_rules": ["oracle"],
     "variants.oracle_rules": ["freeze"],
@@ -105,3 +106,34 @@ def test_freeze_and_halt_give_the_same_figures_when_nothing_trades_over_the_week
         **{"gap.size": -0.2, "variants.oracle_rules": [oracle_rule], "variants.architectures": ["orderbook"]}
     )
     assert figures(row["orderbook"]) == (1, 56.8, 3.2, False, 56.8, 0.0, 0.0)
+
+
+SOLVER = {"solver.inventory_usd": 1000.0, "solver.leverage": 3.0}
+REOPEN_S = 66.5 * 3600  # Friday 15:00 to Monday 09:30, New York
+
+
+def books(row: dict[str, Any], book: str) -> tuple[Any, ...]:
+    return tuple(row[f"{book}_{k}"] for k in ("pnl", "first_breach", "first_breach_s"))
+
+
+def test_the_solvers_hedge_offsets_its_inventory_through_a_20_percent_gap() -> None:
+    # The solver holds 10 units (1000.00 at 100.00) and shorts 10 lots with 333.33 of collateral: into the
+    # vault's bid 99.95. Its first mark (oracle 100.00) is 999.50 - 1000.00 = -0.50; at 80.00 the short is
+    # worth 999.50 - 800.00 = 199.50: +200.00, exactly the inventory's -200.00. The liquidation line is
+    # where 33333 + 99950 - 10 * M = 5% * 10 * M: M = 133283 / 10.5 = 126.94, 26.94% above 100.00.
+    row = rows(**{"gap.size": -0.2, **SOLVER, "variants.architectures": ["vault"]})["vault"]
+    assert books(row, "solver_inventory") == (-200.0, "", None)
+    assert books(row, "perp_hedge") == (200.0, "", None)
+    assert row["perp_hedge_liquidation_distance_min"] == 0.2694
+
+
+def test_a_25_percent_gap_deleverages_the_solvers_profitable_hedge_and_leaves_it_unhedged() -> None:
+    # The long's loss beyond the fund is deleveraged against the most profitable short: the solver's (10
+    # lots sold at the book's bid 99.90), at the bankruptcy price given the fund, 79.60. Its hedge made
+    # 10 * (99.90 - 79.60) = 203.00 (+1.00 from its first mark at 100.00) and is gone at the reopening,
+    # while the inventory lost 250.00: the gap's loss is the solver's too, not only the fund's.
+    row = rows(**{"gap.size": -0.25, **SOLVER, "variants.architectures": ["orderbook"]})["orderbook"]
+    assert row["adl_notional"] == 796.0
+    assert books(row, "perp_hedge") == (204.0, "adl", REOPEN_S)
+    assert books(row, "solver_inventory") == (-250.0, "unhedged", REOPEN_S)
+    assert row["venue_fund_first_breach"] == "fund_exhausted"
