@@ -302,6 +302,24 @@ def sweep_command(
             help="Run the tasks on Ray (pip install '.[cluster]'): same seeds, same table.",
         ),
     ] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot", metavar="FILE.png", help="A heatmap of --metric over the first two grid axes."
+        ),
+    ] = None,
+    metric: Annotated[
+        str | None,
+        typer.Option(
+            "--metric",
+            help="The summary figure to plot (dotted): fund.exhaustion_rate (venue default), pnl.mean "
+            "(books default), breach_rate, worst_drawdown.max, figures.il_usd, books.perp_hedge.pnl.mean.",
+        ),
+    ] = None,
+    book: Annotated[
+        str,
+        typer.Option("--book", help="The book to plot for scenarios that report per book."),
+    ] = "solver_inventory",
     json: JsonFlag = False,
 ) -> None:
     """Run a scenario over a grid of parameters and seeds on a local process pool, or on Ray.
@@ -320,6 +338,12 @@ def sweep_command(
       solver stress sweep weekend-gap --grid book.closed_size_mult=0,0.2,1 --set traders.count=50 --json
 
       solver stress sweep weekend-gap --grid gap.size=-0.1,-0.3 --ray-address auto   # a running Ray cluster
+
+      solver stress sweep weekend-gap --grid gap.size=-0.1,-0.2,-0.3 --grid venue.fund=2000,5000,20000 \\
+        --plot fund.png --metric fund.exhaustion_rate
+
+      solver stress sweep correlated-crash --grid shock.eth_drop=-0.1,-0.3 --grid lp.width=0.05,0.2 \\
+        --plot lp.png --book lp --metric pnl.mean
     """
     try:
         axes = parse_grid(grid)
@@ -329,8 +353,30 @@ def sweep_command(
             result = sweep(scenario, axes, base, seed_list, out_dir, workers, report, ray_address)
     except ScenarioError as e:
         raise _fail(str(e)) from None
+    venue = bool(result.summary) and "fund" in result.summary[0]
+    written: list[Path] = []
+    if plot:
+        from solver.stress.plot import plot_heatmap  # noqa: PLC0415 (matplotlib only when asked for)
+
+        entries = [e for e in result.summary if venue or e.get("book") == book]
+        if not entries:
+            raise _fail(f"--book {book}: this scenario reports no such book")
+        chosen = metric or ("fund.exhaustion_rate" if venue else "pnl.mean")
+        panel_keys = VARIANT_KEYS if venue else ("variant",)
+        title = result.scenario if venue else f"{result.scenario}, {book}"
+        written.append(plot_heatmap(entries, result.grid, plot, chosen, panel_keys, title))
     if json:
-        print_json(result.to_json())
+        print_json({**result.to_json(), "files": [str(p) for p in written]})
+        return
+    if not venue:
+        _books_table(
+            f"{result.scenario} sweep: {len(result.seeds)} seeds per cell "
+            f"({result.ran} tasks run, {result.resumed} resumed)",
+            result.summary,
+            (*axes, "variant"),
+        )
+        for p in written:
+            out.print(f"[dim]wrote {p}[/dim]")
         return
     table = Table(
         title=f"{result.scenario} sweep: {len(result.summary)} rows over {len(result.seeds)} seeds "
@@ -365,6 +411,8 @@ def sweep_command(
             _money(c["adl_notional"]["mean"]),
         )
     out.print(table)
+    for p in written:
+        out.print(f"[dim]wrote {p}[/dim]")
     if out_dir:
         out.print(
             f"[dim]wrote {out_dir / 'results.csv'}, {out_dir / 'summary.json'} and {out_dir / 'tasks'}/[/dim]"

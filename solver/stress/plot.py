@@ -15,6 +15,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 
 from solver.stress.engine import Result
 
@@ -92,3 +93,86 @@ def plot_result(result: Result, path: str | Path, variant: str | None = None) ->
     finally:
         plt.close(figure)
     return path
+
+
+def metric_value(entry: dict[str, Any], metric: str) -> float | None:
+    """A summary entry's figure by dotted path (`fund.exhaustion_rate`, `pnl.mean`, `figures.il_usd`,
+    `books.perp_hedge.pnl.mean`); None where the entry has no such figure."""
+    value: Any = entry
+    for part in metric.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return None if value is None or isinstance(value, dict) else float(value)
+
+
+def heatmap_cells(entries: list[dict[str, Any]], grid: dict[str, list[Any]], metric: str) -> np.ndarray:
+    """`metric` of each entry placed at (second axis value, first axis value) of `grid`; NaN where no
+    entry has the figure. One axis: a single row."""
+    axes = list(grid)
+    x_key, y_key = axes[0], axes[1] if len(axes) > 1 else None
+    xs, ys = grid[x_key], grid[y_key] if y_key else [None]
+    cells = np.full((len(ys), len(xs)), np.nan)
+    for entry in entries:
+        value = metric_value(entry, metric)
+        if value is not None:
+            cells[ys.index(entry[y_key]) if y_key else 0, xs.index(entry[x_key])] = value
+    return cells
+
+
+def plot_heatmap(
+    summary: list[dict[str, Any]],
+    grid: dict[str, list[Any]],
+    path: str | Path,
+    metric: str,
+    panel_keys: tuple[str, ...],
+    title: str,
+    max_panels: int = 9,
+) -> Path:
+    """A heatmap of `metric` over the first two grid axes (one axis: a single row), one panel per variant
+    (the values of `panel_keys`), at most `max_panels` panels. Returns the path written."""
+    axes = list(grid)
+    if not axes:
+        raise ValueError("a heatmap needs at least one grid axis")
+    x_key, y_key = axes[0], axes[1] if len(axes) > 1 else None
+    xs, ys = grid[x_key], grid[y_key] if y_key else [None]
+    panels: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for entry in summary:
+        panels.setdefault(tuple(entry.get(k) for k in panel_keys), []).append(entry)
+    chosen = list(panels.items())[:max_panels]
+    values = [v for _, entries in chosen for e in entries if (v := metric_value(e, metric)) is not None]
+    low, high = (min(values), max(values)) if values else (0.0, 1.0)
+    if low == high:
+        low, high = low - 0.5, high + 0.5
+    # green is good: more PnL, fees or savings; fewer breaches, exhaustion, bad debt or drawdown
+    good_high = any(word in metric for word in ("pnl", "saved", "fees", "distance", "profit"))
+    cmap = "RdYlGn" if good_high else "RdYlGn_r"
+    columns = min(3, len(chosen))
+    rows = -(-len(chosen) // columns)
+    figure, grid_axes = plt.subplots(
+        rows, columns, figsize=(4.6 * columns, 3.6 * rows), squeeze=False, constrained_layout=True
+    )
+    try:
+        for ax in grid_axes.flat[len(chosen) :]:
+            ax.set_visible(False)
+        for ax, (key, entries) in zip(grid_axes.flat, chosen, strict=False):
+            cells = heatmap_cells(entries, grid, metric)
+            image = ax.imshow(cells, origin="lower", aspect="auto", cmap=cmap, vmin=low, vmax=high)
+            for (i, j), value in np.ndenumerate(cells):
+                if not np.isnan(value):
+                    ax.text(j, i, f"{value:,.3g}", ha="center", va="center", fontsize=8)
+            ax.set_xticks(range(len(xs)), [str(x) for x in xs], fontsize=8)
+            ax.set_xlabel(x_key)
+            ax.set_yticks(range(len(ys)), [str(y) for y in ys] if y_key else [""], fontsize=8)
+            if y_key:
+                ax.set_ylabel(y_key)
+            ax.set_title("/".join(str(k) for k in key) or metric, fontsize=9, loc="left")
+            figure.colorbar(image, ax=ax, shrink=0.8)
+        figure.suptitle(
+            f"{title}: {metric}"
+            + (f" (first {max_panels} of {len(panels)})" if len(panels) > max_panels else "")
+        )
+        figure.savefig(path, dpi=110)
+    finally:
+        plt.close(figure)
+    return Path(path)

@@ -110,3 +110,42 @@ def test_a_ray_sweep_gives_the_local_table(tmp_path: Path) -> None:
     on_ray = sweep("weekend-gap", GRID, BASE, SEEDS, out=tmp_path, ray_address="local")
     assert on_ray.rows == local.rows and on_ray.summary == local.summary
     assert (tmp_path / "results.csv").is_file()
+
+
+def test_sweep_heatmap_places_each_cells_figure_on_the_two_axes(tmp_path: Path) -> None:
+    from solver.stress.plot import heatmap_cells, metric_value  # noqa: PLC0415
+
+    result = sweep("weekend-gap", GRID, BASE, SEEDS, workers=1)
+    orderbook = [c for c in result.summary if c["architecture"] == "orderbook"]
+    cells_ = heatmap_cells(orderbook, result.grid, "bad_debt.mean")
+    assert cells_.shape == (2, 2)  # rows: venue.end_rule; columns: gap.size
+    for c in orderbook:
+        i = GRID["venue.end_rule"].index(c["venue.end_rule"])
+        j = GRID["gap.size"].index(c["gap.size"])
+        assert cells_[i, j] == c["bad_debt"]["mean"] == metric_value(c, "bad_debt.mean")
+    assert (
+        metric_value(orderbook[0], "books.perp_hedge.pnl.mean")
+        == orderbook[0]["books"]["perp_hedge"]["pnl"]["mean"]
+    )
+    assert metric_value(orderbook[0], "fund.nothing") is None
+
+    runner = CliRunner()
+    sets = [a for k, v in BASE.items() for a in ("--set", f"{k}={','.join(v) if isinstance(v, list) else v}")]
+    grid = [a for k, v in GRID.items() for a in ("--grid", f"{k}={','.join(map(str, v))}")]
+    png = tmp_path / "heat.png"
+    args = [
+        "stress",
+        "sweep",
+        "weekend-gap",
+        *grid,
+        *sets,
+        "--seeds",
+        "1",
+        "--workers",
+        "1",
+        "--plot",
+        str(png),
+    ]
+    shown = runner.invoke(cli.app, [*args, "--json"])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout)["files"] == [str(png)] and png.stat().st_size > 10_000
