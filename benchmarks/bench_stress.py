@@ -3,6 +3,7 @@ grows with its grid.
 
     .venv/bin/python benchmarks/bench_stress.py                 # weekend-gap, 8 seeds, grids of 1, 2, 4 cells
     .venv/bin/python benchmarks/bench_stress.py --seeds 4 --workers 2
+    .venv/bin/python benchmarks/bench_stress.py --scenario correlated-crash --grid-axis shock.eth_drop
 
 A "path" is one venue variant over one seed's market path (the weekend-gap default: 30 traders, about 80
 venue steps from Friday 15:00 to Monday 10:00 New York). Same seeds in every mode; the rows are checked
@@ -19,7 +20,12 @@ import time
 from solver.stress import engine
 from solver.stress.sweep import sweep
 
-GRID_AXIS = ("gap.size", [-0.1, -0.2, -0.3, -0.4])
+GRID_VALUES = {
+    "gap.size": [-0.1, -0.2, -0.3, -0.4],
+    "shock.eth_drop": [-0.1, -0.2, -0.3, -0.4],
+    "shock.gas_multiplier": [1, 10, 30, 100],
+    "shock.withdraw_share": [0.0, 0.3, 0.6, 0.9],
+}
 
 
 def main() -> None:
@@ -27,16 +33,18 @@ def main() -> None:
     parser.add_argument("--scenario", default="weekend-gap")
     parser.add_argument("--seeds", type=int, default=8)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--grid-axis", default="gap.size", choices=sorted(GRID_VALUES))
     args = parser.parse_args()
     seeds = list(range(args.seeds))
     scenario = engine.load(args.scenario)
-    variants = len(scenario.engine.variants())
 
     started = time.perf_counter()
     one = engine.run(scenario, seeds)
     single = time.perf_counter() - started
-    paths = len(one.rows)
-    print(f"{args.scenario}: {variants} variants x {len(seeds)} seeds = {paths} paths")
+    paths = len(
+        {tuple(r.get(k) for k in ("seed", *scenario.engine.variant_keys) if k != "book") for r in one.rows}
+    )
+    print(f"{args.scenario}: {paths // len(seeds)} variants x {len(seeds)} seeds = {paths} paths")
     print(f"  one core      : {single:7.2f} s  {paths / single:7.1f} paths/s")
 
     started = time.perf_counter()
@@ -59,10 +67,15 @@ def main() -> None:
         assert ray_rows == one.rows, "Ray's rows differ from the one-core run"
         print(f"  local Ray     : {elapsed:7.2f} s  {paths / elapsed:7.1f} paths/s (same rows, Ray start in)")
 
-    print(f"  sweep over {GRID_AXIS[0]} on {args.workers} processes:")
+    print(f"  sweep over {args.grid_axis} on {args.workers} processes:")
     for cells in (1, 2, 4):
         started = time.perf_counter()
-        sweep(args.scenario, {GRID_AXIS[0]: GRID_AXIS[1][:cells]}, seeds=seeds, workers=args.workers)
+        sweep(
+            args.scenario,
+            {args.grid_axis: GRID_VALUES[args.grid_axis][:cells]},
+            seeds=seeds,
+            workers=args.workers,
+        )
         seconds = time.perf_counter() - started
         print(f"    {cells} cell(s): {seconds:7.2f} s  {seconds / cells:6.2f} s per cell")
 
