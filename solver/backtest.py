@@ -233,7 +233,7 @@ def backtest(
                     )
                 except OrderError:
                     settled = decision.orders
-            flows = _settle(universe, decision, settled, at)
+            flows = settle_on_models(universe, decision, settled, at)
             if flows is None:  # the models refuse the route: not sent, decided again next block
                 not_sent += 1
                 for h in decision.hashes:
@@ -304,7 +304,7 @@ def _close(
 
 
 # ------------------------------------------------------------------------------------------- settlement
-def _settle(
+def settle_on_models(
     universe: Universe, decision: Decision, orders: Sequence[ResolvedOrder], timestamp: int
 ) -> dict[str, int] | None:
     """The filler's net token flows of a fill (lower-case address -> raw) with `orders` as resolved where it
@@ -330,7 +330,7 @@ def _settle(
         decided = sum(o.input.amount for o in decision.orders if o.input.token.lower() == token_in)
         partial = route.amount_in < decided
         credit = received.get(token_in, 0)
-        result = _execute(universe, route, models, timestamp, credit, partial)
+        result = execute_on_models(universe, route, models, timestamp, credit, partial)
         if result is None:
             return None
         spent, received = result
@@ -341,7 +341,7 @@ def _settle(
     return flows
 
 
-def _execute(
+def execute_on_models(
     universe: Universe,
     route: Route,
     models: dict[str, Pool | Pair],

@@ -262,7 +262,7 @@ class Solver:
         kept: list[ResolvedOrder] = []
         skipped: list[Decision] = []
         for h, order in zip(hashes, resolved, strict=True):
-            why = _halted_by(order, halts)
+            why = halted_by(order, halts)
             if why is None:
                 kept.append(order)
             else:
@@ -477,7 +477,7 @@ def _retryable(reason: str | None) -> bool:
     return reason is not None and reason.split(":")[0] in RETRYABLE_SKIPS
 
 
-def _halted_by(order: ResolvedOrder, halts: Mapping[str, tuple[str, str]]) -> str | None:
+def halted_by(order: ResolvedOrder, halts: Mapping[str, tuple[str, str]]) -> str | None:
     """Why `order` would add to a halted side (a one-line detail), or None."""
     token = order.input.token.lower()
     if halts.get(token, ("", ""))[0] == "buy":
