@@ -14,7 +14,7 @@ from rich.table import Table
 
 from amm.cli.common import JsonFlag, err, out, print_json
 from solver.stress import engine
-from solver.stress.config import RESERVED, ScenarioError, parse_override
+from solver.stress.config import ScenarioError, parse_override
 from solver.stress.sweep import parse_grid, sweep
 from solver.stress.weekend_gap_report import VARIANT_KEYS
 
@@ -86,9 +86,6 @@ def list_command(json: JsonFlag = False) -> None:
     for name, f in scenarios.items():
         table.add_row(name, f.description)
     out.print(table)
-    planned = [n for n in RESERVED if n not in scenarios]
-    if planned:
-        out.print(f"[dim]not implemented yet: {', '.join(planned)}[/dim]")
 
 
 @app.command("run")
@@ -156,7 +153,7 @@ def run_command(
         _books_table(
             f"{result.scenario}: the books, per variant ({len(result.seeds)} seeds from {result.seeds[0]})",
             result.summary,
-            ("variant",),
+            _lead(loaded),
         )
     for p in written:
         out.print(f"[dim]wrote {p}[/dim]")
@@ -231,6 +228,11 @@ FIGURES_SHOWN = {
 COMMON_FIGURES = ("twap_move", "cost_usd", "liquidated_notional_usd")
 
 
+def _lead(scenario: engine.Scenario) -> tuple[str, ...]:
+    """The columns that name a variant in a per-book table (the engine's variant keys, less the book)."""
+    return tuple(k for k in scenario.engine.variant_keys if k != "book")
+
+
 def _duration(seconds: float | None) -> str:
     if seconds is None:
         return "-"
@@ -240,7 +242,11 @@ def _duration(seconds: float | None) -> str:
 
 def _figures(book: str, figures: dict[str, float]) -> str:
     names = [n for n in (*FIGURES_SHOWN.get(book, ()), *COMMON_FIGURES) if n in figures]
-    return " ".join(f"{n}={figures[n]:,.4g}" for n in names)
+    return " ".join(f"{n}={_number(figures[n])}" for n in names)
+
+
+def _number(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:,.2f}" if abs(x) >= 1 else f"{x:.4g}"
 
 
 def _books_table(title: str, entries: list[dict[str, Any]], lead: tuple[str, ...]) -> None:
@@ -348,7 +354,8 @@ def sweep_command(
     try:
         axes = parse_grid(grid)
         base = _overrides(sets)
-        seed_list = engine.load(scenario, base).seeds(seeds, first_seed)
+        loaded = engine.load(scenario, base)
+        seed_list = loaded.seeds(seeds, first_seed)
         with _progress(f"{scenario}: tasks", json) as report:
             result = sweep(scenario, axes, base, seed_list, out_dir, workers, report, ray_address)
     except ScenarioError as e:
@@ -362,7 +369,7 @@ def sweep_command(
         if not entries:
             raise _fail(f"--book {book}: this scenario reports no such book")
         chosen = metric or ("fund.exhaustion_rate" if venue else "pnl.mean")
-        panel_keys = VARIANT_KEYS if venue else ("variant",)
+        panel_keys = VARIANT_KEYS if venue else _lead(loaded)
         title = result.scenario if venue else f"{result.scenario}, {book}"
         written.append(plot_heatmap(entries, result.grid, plot, chosen, panel_keys, title))
     if json:
@@ -373,7 +380,7 @@ def sweep_command(
             f"{result.scenario} sweep: {len(result.seeds)} seeds per cell "
             f"({result.ran} tasks run, {result.resumed} resumed)",
             result.summary,
-            (*axes, "variant"),
+            (*axes, *_lead(loaded)),
         )
         for p in written:
             out.print(f"[dim]wrote {p}[/dim]")

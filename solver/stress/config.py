@@ -27,14 +27,6 @@ from typing import Any, Literal, TypeVar
 
 T = TypeVar("T")
 PACKAGE = "solver.stress"
-RESERVED = (
-    "weekend-gap",
-    "oracle-manipulation",
-    "stuck-hedge",
-    "liquidity-withdrawal",
-    "gas-spike",
-    "correlated-crash",
-)
 
 
 class ScenarioError(ValueError):
@@ -96,8 +88,6 @@ def load_file(name_or_path: str) -> ScenarioFile:
     if entry.is_file():
         return parse_text(entry.read_text(encoding="utf-8"), entry.name)
     shipped = ", ".join(sorted(shipped_files()))
-    if name_or_path in RESERVED:
-        raise ScenarioError(f"scenario {name_or_path!r} is not implemented yet (runnable: {shipped})")
     raise ScenarioError(f"unknown scenario {name_or_path!r} (runnable: {shipped})")
 
 
@@ -152,7 +142,7 @@ def build(cls: type[T], data: Mapping[str, Any], prefix: str = "") -> T:
         where = f"{prefix}{key}"
         if key not in fields:
             raise ScenarioError(f"{where}: unknown key (known: {', '.join(fields)})")
-        kwargs[key] = _coerce(hints[key], value, where)
+        kwargs[key] = coerce(hints[key], value, where)
     try:
         return cls(**kwargs)
     except ScenarioError:
@@ -161,7 +151,7 @@ def build(cls: type[T], data: Mapping[str, Any], prefix: str = "") -> T:
         raise ScenarioError(f"{prefix.rstrip('.')}: {e}" if prefix else str(e)) from None
 
 
-def _coerce(hint: Any, value: Any, where: str) -> Any:
+def coerce(hint: Any, value: Any, where: str) -> Any:
     origin = typing.get_origin(hint)
     if dataclasses.is_dataclass(hint):
         if not isinstance(value, Mapping):
@@ -178,12 +168,12 @@ def _coerce(hint: Any, value: Any, where: str) -> Any:
             value = [w.strip() for w in value.split(",") if w.strip()]
         if not isinstance(value, list | tuple):
             raise ScenarioError(f"{where}: expected a list, got {value!r}")
-        return tuple(_coerce(item, v, f"{where}[{i}]") for i, v in enumerate(value))
+        return tuple(coerce(item, v, f"{where}[{i}]") for i, v in enumerate(value))
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(hint) if a is not type(None)]
         if value is None or (isinstance(value, str) and value.lower() == "none"):
             return None
-        return _coerce(options[0], value, where)
+        return coerce(options[0], value, where)
     if hint is bool:
         if isinstance(value, bool):
             return value

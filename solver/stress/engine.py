@@ -21,11 +21,17 @@ from pathlib import Path
 from typing import Any
 
 from solver.stress.books import summarise_books
+from solver.stress.books_engine import Books
 from solver.stress.config import ScenarioError, ScenarioFile, apply_overrides, build, load_file, shipped_files
 from solver.stress.config import to_dict as config_dict
+from solver.stress.oracle_manipulation import OracleManipulation
 from solver.stress.weekend_gap import WeekendGap
 
-ENGINES: dict[str, Any] = {"weekend-gap": WeekendGap}
+ENGINES: dict[str, Any] = {
+    "weekend-gap": WeekendGap,
+    "oracle-manipulation": OracleManipulation,
+    "books": Books,
+}
 Progress = Callable[[int, int], None]
 
 

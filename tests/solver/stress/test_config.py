@@ -96,14 +96,14 @@ def test_a_bad_key_or_value_is_one_line_naming_it(overrides: dict[str, object], 
     assert expected in error("weekend-gap", **overrides)
 
 
-def test_unknown_and_unimplemented_scenarios_say_what_is_runnable() -> None:
-    assert (
-        error("weekend-gaps")
-        == "unknown scenario 'weekend-gaps' (runnable: weekend-gap, weekend-gap-fat-tails)"
+def test_unknown_and_unimplemented_scenarios_say_what_is_runnable(tmp_path: Path) -> None:
+    assert error("weekend-gaps") == (
+        "unknown scenario 'weekend-gaps' (runnable: correlated-crash, gas-spike, liquidity-withdrawal, "
+        "oracle-manipulation, stuck-hedge, weekend-gap, weekend-gap-fat-tails)"
     )
-    assert error("stuck-hedge").startswith(
-        "scenario 'stuck-hedge' is not implemented yet (runnable: weekend-gap"
-    )
+    path = tmp_path / "mine.toml"
+    path.write_text('name = "mine"\ndescription = "a dream"\nengine = "dream"\n')
+    assert error(str(path)) == "mine.toml: engine 'dream' is not implemented yet"
 
 
 @pytest.mark.parametrize("text", ["gap.size", "=3", "gap..size=1", "gap.size"])

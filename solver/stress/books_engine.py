@@ -1,0 +1,229 @@
+"""The books engine: four stress scenarios (correlated crash, stuck hedge, liquidity withdrawal, gas spike)
+run on a market maker's books: the LP's v3 position, the solver's inventory, its perp hedge and the perp
+venue's fund.
+
+Why two worlds per variant: a kill switch's worth is the PnL it saves on the same path, so every variant runs
+once with every book's kill switch armed and once with none, from the same universe (copied after the LP's
+mint) and the same seed; `kill_switch_saved` is the book's PnL armed minus disarmed (when no switch trips
+armed, the disarmed world is the same path, step for step, and is not run again). A book's row comes from
+the world its own config asks for (`lp.kill_switch`, `solver.kill_switch`); the scenario figures (router
+slippage, JIT) and the trace come from the LP's. Both worlds arm or disarm all books together, so a book's
+saving includes what the others' switches changed in the shared pools (second order).
+
+Why common random numbers: every variant of a seed sees the same base market path (`market.market_steps`
+draws it before any shock) and the same order flow (the solver book's seed); only the named key differs.
+
+One step: third-party liquidity leaves if the shock says so; the arbitrageur moves every pool to the market
+(exact swaps, unless its gas eats the profit); the solver book steps (orders, fills, hedges on the same pool
+models); the LP marks its position (a poke, then what burn + collect would pay).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+import typing
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from solver.jit.plan import Planner
+from solver.jit.simulate import Swap
+from solver.routing.router import Router
+from solver.routing.universe import Universe
+from solver.stress.books_config import BooksConfig, ProbeConfig
+from solver.stress.config import ScenarioError, build, coerce
+from solver.stress.lp_book import LP_OWNER, LpBook
+from solver.stress.market import MarketStep, market_steps
+from solver.stress.solver_book import SolverBook
+from solver.stress.stress_pools import ARB_GAS_UNITS, arbitrage, build_universe, reference_slippage, withdraw
+
+JIT_STREAM = 0x6A6974  # the JIT probe's swaps: default_rng((JIT_STREAM, seed)), the same for every variant
+
+
+def override(config: Any, overrides: dict[str, Any], prefix: str = "") -> Any:
+    """`config` with each dotted key set, type-checked by `solver.stress.config.build` (a ScenarioError
+    names a bad key or value) and validated by each changed table's own checks.
+
+    Why not `build(BooksConfig, apply_overrides(to_dict(config), ...))`: only the tables on the key's path
+    are rebuilt and the rest is kept as built, so a variant never depends on every table's values
+    surviving a round trip through plain data."""
+    for key, value in overrides.items():
+        head, _, rest = key.partition(".")
+        where = f"{prefix}{head}"
+        if head not in {f.name for f in dataclasses.fields(config)}:
+            build(type(config), {head: value}, prefix)  # raises the unknown-key error, naming the key
+        current = getattr(config, head)
+        if rest:
+            if not dataclasses.is_dataclass(current):
+                raise ScenarioError(f"{where}: is a value, not a table (in {key})")
+            new = override(current, {rest: value}, f"{where}.")
+        else:  # the value alone, as `build` checks a key (the rest of the table is kept as it is)
+            new = coerce(typing.get_type_hints(type(config))[head], value, where)
+        try:
+            config = dataclasses.replace(config, **{head: new})
+        except (ValueError, TypeError) as e:
+            raise ScenarioError(f"{prefix.rstrip('.') or key}: {e}") from None
+    return config
+
+
+@dataclass
+class World:
+    """One run of a variant's path: its pools, the LP and the solver books, and the trace if asked."""
+
+    armed: bool
+    universe: Universe
+    lp: LpBook
+    solver: SolverBook
+    trace: list[dict[str, Any]] | None = None
+    liquidity_share: float = 1.0
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def step(self, step: MarketStep) -> None:
+        if step.liquidity_share < self.liquidity_share:
+            withdraw(self.universe, 1 - step.liquidity_share / self.liquidity_share, LP_OWNER, step.time_s)
+            self.liquidity_share = step.liquidity_share
+        gas = step.gas_price_wei
+        arb_gas_usd = ARB_GAS_UNITS * gas / 10**18 * step.prices["WETH"]
+        arb = arbitrage(self.universe, step.prices, step.time_s, gas_usd=arb_gas_usd)
+        self.lp.record_arb(arb)
+        self.solver.step(step.time_s, step.prices, gas, step.hedge_open)
+        self.lp.mark(step.time_s, step.prices)
+        if self.trace is not None:
+            self.trace.append(self.trace_point(step))
+
+    def trace_point(self, step: MarketStep) -> dict[str, Any]:
+        point = self.solver.trace_point()
+        return {
+            "time_s": step.time_s,
+            "prices": dict(step.prices),
+            "gas_gwei": step.gas_gwei,
+            "hedge_open": step.hedge_open,
+            "lp_value": round(self.lp.last["value"], 2),
+            "lp_in_range": self.lp.active and self.lp.in_range(),
+            "solver_value": point.get("inventory_usd"),
+            "hedge": point.get("hedge_position"),
+            "fund": point.get("fund_usd"),
+            "solver": point,
+        }
+
+    @property
+    def fired(self) -> bool:
+        """Whether a kill switch tripped here (if the solver book cannot say, assume it did)."""
+        return self.lp.killed_s is not None or bool(getattr(self.solver, "killed", True))
+
+    def finish(self) -> None:
+        self.rows = {"lp": self.lp.row()}
+        for row in self.solver.rows():
+            self.rows[row["book"]] = row
+
+
+class Books:
+    """The engine (`config_cls`, `variant_keys`, `run_seed`); `variants()` lists (label, config) and
+    `run_variant` runs one of them for a seed, for a notebook."""
+
+    config_cls = BooksConfig
+    variant_keys = ("variant", "book")
+
+    def __init__(self, config: BooksConfig) -> None:
+        self.config = config
+        self._variants = [
+            (label, override(config, overrides)) for label, overrides in config.variants.labels()
+        ]
+
+    def variants(self) -> list[tuple[str, BooksConfig]]:
+        return list(self._variants)
+
+    def run_seed(
+        self, seed: int, trace: bool = False
+    ) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+        """Every (variant, book) row of one seed, and each variant's step trace if asked."""
+        rows: list[dict[str, Any]] = []
+        traces: dict[str, list[dict[str, Any]]] = {}
+        for label, config in self._variants:
+            variant_rows, steps = self.run_variant(config, label, seed, trace)
+            rows.extend(variant_rows)
+            if steps is not None:
+                traces[label] = steps
+        return rows, traces
+
+    def run_variant(
+        self, config: BooksConfig, label: str, seed: int, trace: bool = False
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]] | None]:
+        steps = market_steps(config.market, seed, config.shock)
+        start = steps[0].prices
+        universe = build_universe(config.pools, start)
+        minted = LpBook(config.lp, universe, start, steps[0].time_s)
+        worlds: dict[bool, World] = {}
+        primary = config.lp.kill_switch
+        for armed in (True, False):
+            if not armed and not worlds[True].fired:
+                worlds[False] = worlds[True]  # no switch tripped: disarmed, it is the same path
+                break
+            world_universe, lp = copy.deepcopy((universe, minted))
+            lp.kill_switch = armed
+            solver = SolverBook(config.solver, world_universe, start, seed, kill_switch=armed)
+            world = World(armed, world_universe, lp, solver, [] if trace and (armed or not primary) else None)
+            for step in steps[1:]:
+                world.step(step)
+            world.finish()
+            worlds[armed] = world
+        figures = self.probe(worlds[primary], config.probe, steps[-1], seed)
+        rows = []
+        for book in worlds[primary].rows:
+            own = config.solver.kill_switch if book != "lp" else config.lp.kill_switch
+            row = dict(worlds[own].rows[book])
+            saved = worlds[True].rows[book]["pnl"] - worlds[False].rows[book]["pnl"]
+            row["kill_switch_saved"] = round(saved, 2)
+            row["router_slippage_bp"] = figures["router_slippage_bp"]
+            if book == "solver_inventory":
+                row.update({k: v for k, v in figures.items() if k.startswith("jit_")})
+            rows.append({"seed": seed, "variant": label, **row})
+        return rows, worlds[primary].trace
+
+    # ---------------------------------------------------------------------------------------- probes
+    def probe(self, world: World, probe: ProbeConfig, last: MarketStep, seed: int) -> dict[str, Any]:
+        """The scenario figures at the end of the path: the router's slippage on a reference WETH->USDC
+        order and, with `jit_swaps`, what the JIT planner makes of large swaps at the variant's gas price."""
+        universe = world.universe
+        slippage = reference_slippage(
+            universe, Router(universe), probe.slippage_usd, last.prices, last.gas_price_wei
+        )
+        figures: dict[str, Any] = {"router_slippage_bp": round(slippage, 2)}
+        if probe.jit_swaps:
+            figures.update(jit_probe(world.lp, probe, last, seed))
+        else:
+            figures.update({"jit_plans": 0, "jit_paying": 0, "jit_profit_usd": 0.0})
+        return figures
+
+
+def jit_probe(lp: LpBook, probe: ProbeConfig, last: MarketStep, seed: int) -> dict[str, Any]:
+    """`jit_swaps` seeded large swaps (random side, log-normal USD size) each planned by the real JIT
+    planner (`solver.jit.plan.Planner`) on a copy of the LP's pool as the path left it, at the gas price of
+    the last step; a plan pays when its net (fees less price impact, gas and bribe) is positive."""
+    rng = np.random.default_rng((JIT_STREAM, seed))
+    pool = copy.deepcopy(lp.pool)
+    universe = lp.universe
+    t0, t1 = universe.tokens[lp.ref.token0.lower()], universe.tokens[lp.ref.token1.lower()]
+    p0, p1 = last.prices[t0.symbol], last.prices[t1.symbol]
+    half = probe.jit_inventory_usd / 2
+    inventory = (int(half / p0 * 10**t0.decimals), int(half / p1 * 10**t1.decimals))
+    planner = Planner()
+    paying, profit = 0, Fraction(0)
+    for _ in range(probe.jit_swaps):
+        zero_for_one = bool(rng.random() < 0.5)
+        size = probe.jit_swap_usd * math.exp(probe.jit_size_sigma * rng.standard_normal())
+        token, price = (t0, p0) if zero_for_one else (t1, p1)
+        swap = Swap(zero_for_one, int(size / price * 10**token.decimals))
+        plan = planner.plan(pool, swap, inventory, gas_price_wei=last.gas_price_wei, break_even=False)
+        if plan.net > 0:
+            paying += 1
+            profit += plan.net
+    return {
+        "jit_plans": probe.jit_swaps,
+        "jit_paying": paying,
+        "jit_profit_usd": round(float(profit) / 10**t1.decimals * p1, 2),
+    }
