@@ -132,9 +132,10 @@ def run_command(
         result = engine.run(loaded, seed_list, progress=report, trace=plot is not None)
     written = result.write(out_dir) if out_dir else []
     if plot:
-        from solver.stress.plot import plot_result  # noqa: PLC0415 (matplotlib only when asked for)
+        from solver.stress.plot import plot_books, plot_result  # noqa: PLC0415 (matplotlib when asked for)
 
-        written.append(plot_result(result, plot))
+        venue = bool(result.summary) and "fund" in result.summary[0]
+        written.append(plot_result(result, plot) if venue else plot_books(result, plot, _lead(loaded)))
     if json:
         print_json({**result.to_json(), "files": [str(p) for p in written]})
         return

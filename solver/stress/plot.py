@@ -176,3 +176,78 @@ def plot_heatmap(
     finally:
         plt.close(figure)
     return Path(path)
+
+
+BOOK_TITLES = {
+    "lp": "LP position",
+    "solver_inventory": "solver inventory",
+    "perp_hedge": "perp hedge",
+    "venue_fund": "venue fund",
+}
+
+
+def plot_books(result: Result, path: str | Path, lead: tuple[str, ...]) -> Path:
+    """Write a PNG for a scenario that reports per book: top, each book's PnL per variant over the seeds
+    (boxes); bottom, for the first seed (when traced), the market prices relative to the start with the
+    hedge venue's outage shaded, and the LP's and the solver's value change per variant over time."""
+    path = Path(path)
+    books = list(dict.fromkeys(r["book"] for r in result.rows))
+    variants = list(dict.fromkeys(tuple(r[k] for k in lead) for r in result.rows))
+    traced = bool(result.traces) and all("prices" in t[0] for t in result.traces.values() if t)
+    figure = plt.figure(figsize=(4.2 * max(2, len(books)), 8.5 if traced else 4.5), constrained_layout=True)
+    grid = figure.add_gridspec(2 if traced else 1, max(2, len(books)))
+    try:
+        for n, book in enumerate(books):
+            ax = figure.add_subplot(grid[0, n])
+            present = [
+                (v, [r["pnl"] for r in result.rows if r["book"] == book and tuple(r[k] for k in lead) == v])
+                for v in variants
+            ]
+            present = [(v, d) for v, d in present if d]
+            ax.boxplot([d for _, d in present])
+            ax.set_xticks(
+                range(1, len(present) + 1),
+                ["/".join(map(str, v)) for v, _ in present],
+                rotation=30,
+                ha="right",
+                fontsize=8,
+            )
+            ax.axhline(0, color="black", linewidth=0.6)
+            ax.set_title(f"{BOOK_TITLES.get(book, book)}: PnL ($)", loc="left", fontsize=10)
+        if traced:
+            prices = figure.add_subplot(grid[1, : max(1, len(books) // 2)])
+            values = figure.add_subplot(grid[1, max(1, len(books) // 2) :], sharex=prices)
+            first = next(iter(result.traces.values()))
+            hours = [p["time_s"] / 3600 for p in first]
+            for symbol in first[0]["prices"]:
+                start = first[0]["prices"][symbol]
+                if symbol != "USDC" and start:
+                    prices.plot(hours, [p["prices"][symbol] / start for p in first], label=symbol)
+            closed = [h for h, p in zip(hours, first, strict=True) if not p.get("hedge_open", True)]
+            if closed:
+                prices.axvspan(
+                    min(closed), max(closed), color="tab:red", alpha=0.12, label="hedge venue down"
+                )
+            prices.set_title(f"seed {result.seeds[0]}: prices / start", loc="left", fontsize=10)
+            prices.set_xlabel("hours")
+            prices.legend(fontsize=8)
+            for label, steps in result.traces.items():
+                t = [p["time_s"] / 3600 for p in steps]
+                for key, style in (("lp_value", "-"), ("solver_value", "--")):
+                    if steps and steps[0].get(key) is not None:
+                        values.plot(
+                            t, [p[key] - steps[0][key] for p in steps], style, label=f"{label} {key[:-6]}"
+                        )
+            values.axhline(0, color="black", linewidth=0.6)
+            values.set_title(
+                f"seed {result.seeds[0]}: LP (solid) and solver (dashed) value change ($)",
+                loc="left",
+                fontsize=10,
+            )
+            values.set_xlabel("hours")
+            values.legend(fontsize=7, ncol=2)
+        figure.suptitle(f"{result.scenario}: {len(result.seeds)} seeds", fontsize=11)
+        figure.savefig(path, dpi=110)
+    finally:
+        plt.close(figure)
+    return path

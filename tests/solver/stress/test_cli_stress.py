@@ -123,3 +123,54 @@ def test_help_teaches_by_example() -> None:
     assert result.exit_code == 0
     assert "solver stress run weekend-gap --set gap.size=-0.3" in result.stdout
     assert "solver stress list" in invoke("list", "--help").stdout
+
+
+QUICK_BOOKS = [
+    "--seeds",
+    "1",
+    "--set",
+    "market.horizon=1200",
+    "--set",
+    "market.step=120",
+    "--set",
+    "shock.start=240",
+    "--set",
+    "shock.duration=480",
+]
+
+
+def test_a_books_scenario_reports_every_book_per_variant_with_a_plot(tmp_path: Path) -> None:
+    png = tmp_path / "crash.png"
+    result = invoke("run", "correlated-crash", *QUICK_BOOKS, "--json", "--plot", str(png))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    entries = {(v["variant"], v["book"]): v for v in data["variants"]}
+    assert set(entries) == {
+        *((f"hedge={h}", b) for h in ("none", "router", "perp") for b in ("lp", "solver_inventory")),
+        ("hedge=perp", "perp_hedge"),
+        ("hedge=perp", "venue_fund"),
+    }
+    lp = entries[("hedge=none", "lp")]
+    assert lp["pnl"]["mean"] < 0 and lp["worst_drawdown"]["max"] >= -lp["pnl"]["mean"]
+    assert {"il_usd", "lvr_usd", "fees_usd"} <= set(lp["figures"])
+    assert {"funding_usd", "liquidated"} <= set(entries[("hedge=perp", "perp_hedge")]["figures"])
+    assert data["files"] == [str(png)] and png.stat().st_size > 10_000
+    table = invoke("run", "correlated-crash", *QUICK_BOOKS)
+    assert table.exit_code == 0 and "correlated-crash: the books, per variant" in table.stdout
+
+
+def test_a_books_sweep_plots_one_books_figure_over_two_axes(tmp_path: Path) -> None:
+    png = tmp_path / "heat.png"
+    args = ["sweep", "gas-spike", *QUICK_BOOKS, "--set", "variants.values=1,100", "--workers", "1"]
+    grid = ["--grid", "lp.width=0.05,0.2", "--grid", "shock.gas_from=0,600"]
+    result = invoke(
+        *args, *grid, "--plot", str(png), "--book", "lp", "--metric", "figures.fees_usd", "--json"
+    )
+    assert result.exit_code == 0, result.output
+    cells = json.loads(result.stdout)["cells"]
+    assert {(c["lp.width"], c["shock.gas_from"], c["variant"]) for c in cells if c["book"] == "lp"} == {
+        (w, g, v) for w in (0.05, 0.2) for g in (0, 600) for v in ("gas_multiplier=1", "gas_multiplier=100")
+    }
+    assert png.stat().st_size > 10_000
+    bad = invoke(*args, "--grid", "lp.width=0.05,0.2", "--plot", str(png), "--book", "nope")
+    assert bad.exit_code == 2 and "--book nope" in bad.stderr
