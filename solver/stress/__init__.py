@@ -20,10 +20,26 @@ Usage, from a bot or a notebook::
     variant = engine.variants()[0]
     for i, venue in engine.simulate(variant, draw):
         print(venue.now, venue.oracle, venue.mark, venue.fund)
+
+    # the books scenarios (correlated-crash, stuck-hedge, liquidity-withdrawal, gas-spike): one world of
+    # exact pools, the LP's position and the solver's books, stepped by hand
+    crash = load("correlated-crash").engine
+    label, config = crash.variants()[0]
+    steps, world = crash.world(config, seed=0)
+    for step in steps[1:]:
+        world.step(step)
+        print(step.time_s, world.lp.last["value"], world.solver.trace_point()["inventory_usd"])
+
+Every scenario reports per book (`solver.stress.books`: LP positions, solver inventory, perp hedge, venue
+fund): PnL, worst drawdown, which limit or buffer broke first and when, and what the kill switch saved.
 """
 
+from solver.stress.books import BookTracker, summarise_books
+from solver.stress.books_engine import Books
 from solver.stress.config import ScenarioError, ScenarioFile, parse_override
 from solver.stress.engine import ENGINES, Result, Scenario, load, run, runnable, summarise_engine
+from solver.stress.lp_book import LpBook
+from solver.stress.oracle_manipulation import OracleManipulation
 from solver.stress.paths import (
     GapModel,
     JumpDiffusion,
@@ -33,18 +49,25 @@ from solver.stress.paths import (
     market_path,
     schedule,
 )
+from solver.stress.solver_book import SolverBook, SolverBookConfig
 from solver.stress.weekend_gap import Variant, WeekendGap, WeekendGapConfig
 
 __all__ = [
     "ENGINES",
+    "BookTracker",
+    "Books",
     "GapModel",
     "JumpDiffusion",
+    "LpBook",
     "MarketPath",
+    "OracleManipulation",
     "ProxyModel",
     "Result",
     "Scenario",
     "ScenarioError",
     "ScenarioFile",
+    "SolverBook",
+    "SolverBookConfig",
     "Variant",
     "WeekendGap",
     "WeekendGapConfig",
@@ -55,5 +78,6 @@ __all__ = [
     "run",
     "runnable",
     "schedule",
+    "summarise_books",
     "summarise_engine",
 ]

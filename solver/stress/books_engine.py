@@ -150,23 +150,46 @@ class Books:
                 traces[label] = steps
         return rows, traces
 
+    def world(self, config: BooksConfig, seed: int, armed: bool = True) -> tuple[list[MarketStep], World]:
+        """A variant's market steps and a fresh world of its books, not yet stepped: for a notebook or a
+        bot, `steps, world = engine.world(config, seed)`, then `for step in steps[1:]: world.step(step)`
+        (`engine.variants()` gives each variant's label and config)."""
+        steps, universe, minted = self._start(config, seed)
+        return steps, self._world(config, seed, universe, minted, steps[0], armed, None)
+
+    def _start(self, config: BooksConfig, seed: int) -> tuple[list[MarketStep], Universe, LpBook]:
+        steps = market_steps(config.market, seed, config.shock)
+        universe = build_universe(config.pools, steps[0].prices)
+        return steps, universe, LpBook(config.lp, universe, steps[0].prices, steps[0].time_s)
+
+    def _world(
+        self,
+        config: BooksConfig,
+        seed: int,
+        universe: Universe,
+        minted: LpBook,
+        start: MarketStep,
+        armed: bool,
+        trace: list[dict[str, Any]] | None,
+    ) -> World:
+        """Books on a copy of the minted universe (each world trades on pools of its own)."""
+        world_universe, lp = copy.deepcopy((universe, minted))
+        lp.kill_switch = armed
+        solver = SolverBook(config.solver, world_universe, start.prices, seed, kill_switch=armed)
+        return World(armed, world_universe, lp, solver, trace)
+
     def run_variant(
         self, config: BooksConfig, label: str, seed: int, trace: bool = False
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]] | None]:
-        steps = market_steps(config.market, seed, config.shock)
-        start = steps[0].prices
-        universe = build_universe(config.pools, start)
-        minted = LpBook(config.lp, universe, start, steps[0].time_s)
+        steps, universe, minted = self._start(config, seed)
         worlds: dict[bool, World] = {}
         primary = config.lp.kill_switch
         for armed in (True, False):
             if not armed and not worlds[True].fired:
                 worlds[False] = worlds[True]  # no switch tripped: disarmed, it is the same path
                 break
-            world_universe, lp = copy.deepcopy((universe, minted))
-            lp.kill_switch = armed
-            solver = SolverBook(config.solver, world_universe, start, seed, kill_switch=armed)
-            world = World(armed, world_universe, lp, solver, [] if trace and (armed or not primary) else None)
+            traced = [] if trace and (armed or not primary) else None
+            world = self._world(config, seed, universe, minted, steps[0], armed, traced)
             for step in steps[1:]:
                 world.step(step)
             world.finish()

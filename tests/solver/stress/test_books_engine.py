@@ -143,3 +143,16 @@ def test_each_shipped_scenario_loads_and_runs_a_seed(name: str) -> None:
     assert len(labels) == len(config.variants.values) > 1
     assert [r["variant"] for r in rows if r["book"] == "lp"] == labels
     assert all(isinstance(r["pnl"], float) and r["seed"] == 0 for r in rows)
+
+
+def test_a_notebook_steps_a_world_by_hand_and_gets_the_engines_rows() -> None:
+    books = engine()
+    rows = by_book(books.run_seed(0)[0])
+    ((_, config),) = books.variants()
+    steps, world = books.world(config, 0, armed=True)
+    values = [world.step(step) or world.lp.last["value"] for step in steps[1:]]
+    world.finish()
+    assert len(values) == len(steps) - 1 and values[0] != values[-1]
+    for book in ("lp", "solver_inventory"):
+        mine = {k: v for k, v in world.rows[book].items() if k != "kill_switch_saved"}
+        assert mine == {k: v for k, v in rows[book].items() if k in mine}
