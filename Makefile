@@ -27,10 +27,13 @@ $(PY_STAMP): pyproject.toml requirements.lock
 	@touch $@
 
 # Installs keep no download caches (pip --no-cache-dir, npm's cache in a scratch dir removed afterwards): CI
-# machines can be short of disk, and the caches would double what the environments take.
+# machines can be short of disk, and the caches would double what the environments take. For the same reason
+# hardhat goes once installed: two artifact packages (@uniswap/swap-router-contracts, @balancer-labs/
+# v2-deployments) depend on it, it brings every platform's EDR binary (~230 MB), and nothing here runs it.
 $(NPM_STAMP): package.json package-lock.json
 	cache=$$(mktemp -d) && npm ci --no-audit --no-fund --loglevel=error --cache "$$cache"; status=$$?; \
 	  rm -rf "$$cache"; exit $$status
+	rm -rf node_modules/hardhat node_modules/@nomicfoundation
 	@touch $@
 
 $(COMPILED): $(NPM_STAMP) $(CONTRACTS) scripts/compile_contracts.mjs

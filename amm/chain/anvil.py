@@ -130,6 +130,7 @@ class Anvil:
         self.log_path: Path | None = None
         self.url = ""
         self._rpc: RpcClient | None = None
+        self._cache_dir: str | None = None
 
     # lifecycle -----------------------------------------------------------------------------------------
     def command(self) -> list[str]:
@@ -145,6 +146,12 @@ class Anvil:
             cmd += ["--load-state", str(self.load_state)]
         if self.chain_id is not None:
             cmd += ["--chain-id", str(self.chain_id)]
+        if not any(a.startswith(("--max-persisted-states", "--prune-history")) for a in self.extra_args):
+            # anvil moves states older than its in-memory window to ~/.foundry/anvil/tmp and never removes
+            # them, even on a clean stop: ~100 MB per thousand blocks per node (80 GB seen on one machine).
+            cmd += ["--max-persisted-states", "0"]
+        if self._cache_dir and not any(a.startswith("--cache-path") for a in self.extra_args):
+            cmd += ["--cache-path", self._cache_dir]  # its own scratch directory, removed by stop()
         return cmd + self.extra_args
 
     def start(self) -> Anvil:
@@ -152,6 +159,7 @@ class Anvil:
             return self
         if self.fork_url and self._check_fork_url:
             check_rpc_url(self.fork_url)
+        self._cache_dir = tempfile.mkdtemp(prefix="anvil-cache-")
         cmd = self.command()
         fd, log_name = tempfile.mkstemp(prefix="anvil-", suffix=".log")
         self.log_path = Path(log_name)
@@ -205,6 +213,9 @@ class Anvil:
             self.process = None
         if self.log_path is not None and not keep_log:
             self.log_path.unlink(missing_ok=True)
+        if self._cache_dir is not None:
+            shutil.rmtree(self._cache_dir, ignore_errors=True)
+            self._cache_dir = None
 
     def __enter__(self) -> Anvil:
         return self.start()

@@ -205,3 +205,17 @@ def test_node_dies_with_the_process_that_started_it() -> None:
         time.sleep(0.1)
     os.kill(node_pid, signal.SIGKILL)
     pytest.fail(f"anvil {node_pid} outlived the process that started it")
+
+
+def test_a_node_leaves_no_state_on_disk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # anvil moves states past its in-memory window to disk and never removes them (~100 MB per thousand
+    # blocks per node); ours keeps none and runs in a scratch directory that stop() removes.
+    monkeypatch.setenv("HOME", str(tmp_path))  # where anvil would write them: ~/.foundry/anvil/tmp
+    with Anvil() as node:
+        scratch = Path(node._cache_dir or "")
+        assert scratch.is_dir()
+        for _ in range(3):
+            node.rpc.call("anvil_mine", [hex(400)])
+        written = [p for p in (*tmp_path.rglob("*"), *scratch.rglob("*")) if p.is_file()]
+        assert written == []
+    assert not scratch.exists()
