@@ -41,6 +41,7 @@ from solver.stress.oracle_manipulation_chain import (
     OracleChain,
 )
 from solver.stress.oracle_manipulation_config import BOOKS, OracleManipulationConfig
+from solver.stress.weekend_gap import Trader
 from solver.venues import (
     AlwaysOpen,
     ContractSpec,
@@ -52,16 +53,8 @@ from solver.venues import (
     VenueConfig,
 )
 
-__all__ = ["BOOKS", "OracleManipulation", "OracleManipulationConfig", "Trader"]
+__all__ = ["BOOKS", "OracleManipulation", "OracleManipulationConfig"]
 ATTACKER = "attacker"
-
-
-@dataclass(frozen=True)
-class Trader:
-    id: str
-    long: bool
-    collateral: Decimal  # dollars, to the cent
-    leverage: float
 
 
 @dataclass(frozen=True)
@@ -171,7 +164,7 @@ class OracleManipulation:
         collateral = t.collateral * np.exp(t.collateral_sigma * rng.standard_normal(t.count))
         leverage = rng.uniform(t.leverage_min, t.leverage_max, t.count)
         return tuple(
-            Trader(f"t{i:03d}", bool(sides[i]), Decimal(f"{collateral[i]:.2f}"), float(leverage[i]))
+            Trader(f"t{i:03d}", bool(sides[i]), Decimal(f"{collateral[i]:.2f}"), float(leverage[i]), 0)
             for i in range(t.count)
         )
 
