@@ -213,10 +213,13 @@ def _render(result: engine.Result) -> None:
 
 
 FIGURES_SHOWN = {
-    "lp": ("il_usd", "fees_usd", "lvr_usd", "in_range_share"),
+    "lp": ("il_usd", "fees_usd", "lvr_usd", "in_range_share", "third_party_in_range_share"),
     "solver_inventory": (
         "fills",
+        "hedges",
         "hedges_failed",
+        "hedge_usd",
+        "inventory_loss_usd",
         "quote_half_spread_bp_mean",
         "stopped_s",
         "jit_paying",

@@ -39,7 +39,14 @@ from solver.stress.config import ScenarioError, build, coerce
 from solver.stress.lp_book import LP_OWNER, LpBook
 from solver.stress.market import MarketStep, market_steps
 from solver.stress.solver_book import SolverBook
-from solver.stress.stress_pools import ARB_GAS_UNITS, arbitrage, build_universe, reference_slippage, withdraw
+from solver.stress.stress_pools import (
+    ARB_GAS_UNITS,
+    arbitrage,
+    build_universe,
+    positions_in_range,
+    reference_slippage,
+    withdraw,
+)
 
 JIT_STREAM = 0x6A6974  # the JIT probe's swaps: default_rng((JIT_STREAM, seed)), the same for every variant
 
@@ -204,18 +211,26 @@ class Books:
             row["router_slippage_bp"] = figures["router_slippage_bp"]
             if book == "solver_inventory":
                 row.update({k: v for k, v in figures.items() if k.startswith("jit_")})
+            if book == "lp":
+                row.update({k: v for k, v in figures.items() if k.startswith("third_party_")})
             rows.append({"seed": seed, "variant": label, **row})
         return rows, worlds[primary].trace
 
     # ---------------------------------------------------------------------------------------- probes
     def probe(self, world: World, probe: ProbeConfig, last: MarketStep, seed: int) -> dict[str, Any]:
         """The scenario figures at the end of the path: the router's slippage on a reference WETH->USDC
-        order and, with `jit_swaps`, what the JIT planner makes of large swaps at the variant's gas price."""
+        order, the third-party v3 positions still in range (withdrawn ones no longer count) and, with
+        `jit_swaps`, what the JIT planner makes of large swaps at the variant's gas price."""
         universe = world.universe
         slippage = reference_slippage(
             universe, Router(universe), probe.slippage_usd, last.prices, last.gas_price_wei
         )
-        figures: dict[str, Any] = {"router_slippage_bp": round(slippage, 2)}
+        working, live = positions_in_range(universe, LP_OWNER)
+        figures: dict[str, Any] = {
+            "router_slippage_bp": round(slippage, 2),
+            "third_party_positions": live,
+            "third_party_in_range_share": round(working / live, 4) if live else 0.0,
+        }
         if probe.jit_swaps:
             figures.update(jit_probe(world.lp, probe, last, seed))
         else:

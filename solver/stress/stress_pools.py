@@ -284,3 +284,20 @@ def reference_slippage(
     executed = (route.amount_out / 10**usdc.decimals) / (route.amount_in / 10**weth.decimals)
     market = prices["WETH"] / prices["USDC"]
     return (1 - executed / market) * 10_000
+
+
+def positions_in_range(universe: Universe, keep_owner: Hashable) -> tuple[int, int]:
+    """Third-party v3 positions with liquidity (every pool), and how many of them the current price is
+    inside (tick_lower <= tick < tick_upper, where a position earns fees): after a crash or a withdrawal,
+    how much of the market's liquidity is still working."""
+    live = working = 0
+    for ref in universe.pools:
+        model = ref.model
+        if not isinstance(model, Pool):
+            continue
+        for (owner, lower, upper), info in model.positions.items():
+            if owner == keep_owner or info.liquidity == 0:
+                continue
+            live += 1
+            working += lower <= model.tick < upper
+    return working, live

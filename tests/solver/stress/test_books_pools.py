@@ -17,6 +17,7 @@ from solver.stress.stress_pools import (
     PoolsConfig,
     arbitrage,
     build_universe,
+    positions_in_range,
     raw_price,
     reference_slippage,
     usd,
@@ -145,3 +146,28 @@ def test_router_slippage_grows_with_size_and_with_withdrawn_liquidity() -> None:
     withdraw(u, 0.9, keep_owner=OURS)
     thin = reference_slippage(u, Router(u), 1_000_000, START, 20 * 10**9)
     assert thin > 3 * large
+
+
+def test_positions_in_range_fall_with_a_crash_and_a_withdrawal_and_never_count_ours() -> None:
+    u = universe()
+    lp_pool = v3_pool_ref(u, "WETH", "USDC", 500).model
+    assert isinstance(lp_pool, Pool)
+    spacing = lp_pool.tick_spacing
+    lp_pool.mint(
+        OURS, lp_pool.tick // spacing * spacing - spacing, lp_pool.tick // spacing * spacing + spacing, 1
+    )
+    working, live = positions_in_range(u, OURS)
+    third_party = sum(
+        1
+        for ref in u.pools
+        if isinstance(ref.model, Pool)
+        for key, i in ref.model.positions.items()
+        if key[0] != OURS and i.liquidity
+    )
+    assert live == third_party and 0 < working <= live
+    arbitrage(
+        u, {"USDC": 1.0, "WETH": 2100.0, "WBTC": 63_000.0}, 60.0
+    )  # both -30%: narrow ranges left behind
+    assert positions_in_range(u, OURS)[0] < working
+    withdraw(u, 1.0, keep_owner=OURS, time_s=120.0)
+    assert positions_in_range(u, OURS) == (0, 0)
