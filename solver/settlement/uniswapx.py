@@ -25,6 +25,7 @@ from eth_utils import keccak, to_checksum_address
 from amm.chain.node import Node
 from solver.intents.uniswapx import Order, OutputToken, Rejection, ResolvedOrder, check_many
 from solver.intents.uniswapx.order import ORDER_INFO_ABI
+from solver.intents.uniswapx.types import checksum
 from solver.routing.executor import LegStruct, encode_legs
 from solver.routing.route import BPS, Route
 from solver.settlement.uniswapx_filler import NATIVE, Fill, UniswapXFiller
@@ -99,7 +100,7 @@ class FillPlan:
 def _totals(pairs: Sequence[tuple[str, int]]) -> dict[str, int]:
     out: dict[str, int] = {}
     for token, amount in pairs:
-        key = to_checksum_address(token)
+        key = checksum(token)
         out[key] = out.get(key, 0) + amount
     return out
 
@@ -327,7 +328,7 @@ def _flow_totals(
     got: dict[str, int] = {}
     net: dict[str, int] = {}
     for (token, sender, to), amount in flows.items():
-        token = to_checksum_address(token)
+        token = checksum(token)
         if sender == me:
             net[token] = net.get(token, 0) - amount
             if to in recipients:
