@@ -19,7 +19,8 @@ from solver.stress.sweep import parse_grid, sweep
 from solver.stress.weekend_gap_report import VARIANT_KEYS
 
 app = typer.Typer(
-    help="Stress scenarios on the perp venue: weekend gaps and more, over seeds and parameter grids.",
+    help="Stress scenarios on every book (LP, solver inventory, perp hedge, venue fund): weekend gaps, "
+    "oracle manipulation, stuck hedges, liquidity withdrawal, gas spikes, crashes; over seeds and grids.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -105,11 +106,12 @@ def run_command(
         Path | None, typer.Option("--out", metavar="DIR", help="Write results.csv and summary.json here.")
     ] = None,
 ) -> None:
-    """Run a scenario over seeds and report, per architecture and rule, what reached the insurance fund.
+    """Run a scenario over seeds and report, per variant and book, PnL, worst drawdown, the first limit
+    or buffer to break and when, and what the kill switch saved.
 
-    Every variant of a seed sees the same path, gap and traders; only the venue differs. The table shows
-    how often the fund was exhausted, fund used and the shortfall beyond it, bad debt and the notional
-    auto-deleveraged. --json prints the same per variant (each architecture named, the fund's figures).
+    Every variant of a seed sees the same path; only the named setting differs. weekend-gap also shows,
+    per architecture and rule, how often the insurance fund was exhausted, fund used and the shortfall
+    beyond it, bad debt and the notional auto-deleveraged. --json prints the same per variant.
 
     Examples:
 
@@ -120,6 +122,10 @@ def run_command(
       solver stress run weekend-gap --set variants.architectures=vault,onchain --set venue.end_rule=socialised
 
       solver stress run weekend-gap --set gap.distribution=student-t --json | jq '.variants[0].fund'
+
+      solver stress run correlated-crash --plot crash.png   # LP, inventory, perp hedge, fund
+
+      solver stress run stuck-hedge --set solver.widen_factor=5 --json | jq '.variants[].pnl'
 
       solver stress run my-scenario.toml --seeds 5
     """
