@@ -84,6 +84,10 @@ class Artifact:
             raise ArtifactMissing(f"{self.name} needs libraries linked: {sorted(self._libraries())}")
         return bytes.fromhex(self.bytecode_hex)
 
+    def creation_code(self, *constructor_args: Any) -> bytes:
+        """What a deployment sends: the creation code followed by the ABI-encoded constructor arguments."""
+        return self.bytecode + self.interface.encode_constructor(*constructor_args)
+
     def _libraries(self) -> set[str]:
         return {lib for refs in self.link_references.values() for lib in refs}
 

@@ -64,7 +64,7 @@ class JitExecutor:
     ) -> JitExecutor:
         """Deploy an executor owned by `owner` for the given v3 factory (mainnet's by default)."""
         artifact = artifacts.load("JitExecutor")
-        code = artifact.bytecode + artifact.interface.encode_constructor(owner, v3_factory, v3_init_code_hash)
+        code = artifact.creation_code(owner, v3_factory, v3_init_code_hash)
         return cls(node, node.deploy(deployer or owner, code, what="deploy JitExecutor"))
 
     # calldata --------------------------------------------------------------------------------------------

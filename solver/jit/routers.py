@@ -32,7 +32,7 @@ def ensure_universal_router(node: Node, deployer: str, at: str = UNIVERSAL_ROUTE
         ZERO,  # v4 PositionManager
         ZERO,  # Across spoke pool
     )
-    code = artifact.bytecode + artifact.interface.encode_constructor(params)
+    code = artifact.creation_code(params)
     deployed = node.deploy(deployer, code, what="deploy UniversalRouter")
     node.set_code(at, node.code(deployed))
     return at

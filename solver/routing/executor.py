@@ -109,9 +109,7 @@ class RouteExecutor:
     ) -> RouteExecutor:
         """Deploy for the given factories (mainnet's, which the built-in chain and a mainnet fork share)."""
         artifact = artifacts.load("RouteExecutor")
-        code = artifact.bytecode + artifact.interface.encode_constructor(
-            v3_factory, v3_init_code_hash, v2_factory, v2_init_code_hash
-        )
+        code = artifact.creation_code(v3_factory, v3_init_code_hash, v2_factory, v2_init_code_hash)
         return cls(node, node.deploy(deployer, code, what="deploy RouteExecutor"))
 
     @classmethod

@@ -108,9 +108,7 @@ class UniswapXFiller:
         """Deploy a filler owned by `owner` (sent by `deployer`, default the owner) for the given factories
         (mainnet's, which the built-in chain and a mainnet fork share)."""
         artifact = artifacts.load("UniswapXFiller")
-        code = artifact.bytecode + artifact.interface.encode_constructor(
-            owner, v3_factory, v3_init_code_hash, v2_factory, v2_init_code_hash
-        )
+        code = artifact.creation_code(owner, v3_factory, v3_init_code_hash, v2_factory, v2_init_code_hash)
         sender = deployer or owner
         what = "deploy UniswapXFiller"
         _simulate(node, sender, None, code, what, artifact.interface)

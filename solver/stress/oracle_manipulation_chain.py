@@ -193,10 +193,7 @@ class OracleChain:
                     f"no contract at {needed}: the oracle-manipulation scenario needs the built-in chain"
                     " (or a mainnet fork) behind chain.rpc_url"
                 )
-        base_token = artifacts.load("MintableERC20")
-        code = base_token.bytecode + base_token.interface.encode_constructor(
-            "Oracle Target", "OMT", p.decimals, OPERATOR
-        )
+        code = artifacts.load("MintableERC20").creation_code("Oracle Target", "OMT", p.decimals, OPERATOR)
         base = node.deploy(OPERATOR, code, what="deploy the pool's test token")
         usdc = mainnet.USDC
         base_is_token0 = base.lower() < usdc.lower()

@@ -105,8 +105,7 @@ class Bare:
 
 def creation_code(name: str, *args: object) -> bytes:
     """An npm or compiled artifact's creation code with its constructor arguments."""
-    artifact = artifacts.load(name)
-    return artifact.bytecode + artifact.interface.encode_constructor(*args)
+    return artifacts.load(name).creation_code(*args)
 
 
 @contextmanager

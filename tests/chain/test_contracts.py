@@ -10,8 +10,7 @@ from amm.chain.node import Node
 
 
 def deploy_token(node: Node, deployer: str, decimals: int) -> str:
-    artifact = artifacts.load("MintableERC20")
-    code = artifact.bytecode + artifact.interface.encode_constructor("Test Token", "TST", decimals, deployer)
+    code = artifacts.load("MintableERC20").creation_code("Test Token", "TST", decimals, deployer)
     return node.deploy(deployer, code, what="deploy MintableERC20")
 
 

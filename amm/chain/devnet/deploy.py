@@ -66,8 +66,7 @@ def deploy_core(node: Node, deployer: str, minter: str) -> CoreContracts:
     core = CoreContracts()
 
     def creation(name: str, *args: object) -> bytes:
-        artifact = artifacts.load(name)
-        return artifact.bytecode + artifact.interface.encode_constructor(*args)
+        return artifacts.load(name).creation_code(*args)
 
     deploy_at(node, deployer, creation("WETH9"), core.weth, what="WETH9")
     for token in TOKENS.values():

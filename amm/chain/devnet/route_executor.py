@@ -19,8 +19,7 @@ from amm.chain.node import Node
 
 def creation_code() -> bytes:
     """RouteExecutor's init code for mainnet's factories (the built-in chain and mainnet forks share them)."""
-    artifact = artifacts.load("RouteExecutor")
-    return artifact.bytecode + artifact.interface.encode_constructor(
+    return artifacts.load("RouteExecutor").creation_code(
         mainnet.V3_FACTORY, mainnet.V3_POOL_INIT_CODE_HASH, mainnet.V2_FACTORY, mainnet.V2_PAIR_INIT_CODE_HASH
     )
 

@@ -45,8 +45,7 @@ class UniswapXContracts:
 
 def reactor_creation_code(name: str, permit2: str = mainnet.PERMIT2, owner: str = REACTOR_OWNER) -> bytes:
     """A reactor's creation code with its constructor arguments (permit2, protocolFeeOwner)."""
-    artifact = artifacts.load(name)
-    return artifact.bytecode + artifact.interface.encode_constructor(permit2, owner)
+    return artifacts.load(name).creation_code(permit2, owner)
 
 
 def deploy_permit2(node: Node, sender: str) -> str:

@@ -62,8 +62,7 @@ def test_an_eoa_sell_order_settles_through_the_pools(chain: Node, roles, router,
 
 def test_a_contract_owner_signs_with_eip1271(chain: Node, roles, router, owner, fund) -> None:
     key, signer = owner(2)
-    artifact = artifacts.load("SignerWallet")
-    wallet = chain.deploy(roles.deployer, artifact.bytecode + artifact.interface.encode_constructor(signer))
+    wallet = chain.deploy(roles.deployer, artifacts.load("SignerWallet").creation_code(signer))
     fund("USDC", wallet, USDC_IN)
     chain.add_signer(Account.from_key(key))  # the wallet's owner signs its own transaction
     chain.contract("SignerWallet", wallet).transact(

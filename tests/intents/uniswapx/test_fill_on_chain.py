@@ -305,8 +305,7 @@ def test_batch_of_orders_routed_together(
 
 def test_contract_swapper_signs_with_eip1271(chain: Node, filler: UniswapXFiller, roles, fund) -> None:
     """A smart-contract swapper: Permit2 asks the wallet (EIP-1271); check asks it too, in the same batch."""
-    artifact = artifacts.load("SignerWallet")
-    wallet = chain.deploy(roles.deployer, artifact.bytecode + artifact.interface.encode_constructor(SWAPPER))
+    wallet = chain.deploy(roles.deployer, artifacts.load("SignerWallet").creation_code(SWAPPER))
     fund("USDC", wallet, USDC_IN)
     chain.contract("SignerWallet", wallet).transact(
         "approve", mainnet.USDC, mainnet.PERMIT2, MAX_UINT256, sender=SWAPPER
@@ -358,9 +357,7 @@ def test_protocol_fee_outputs_are_paid_too(chain: Node, filler: UniswapXFiller, 
     ask the controller for them, the filler pays them, and the swapper still gets its resolved amount."""
     fee_recipient = to_checksum_address("0x000000000000000000000000000000000000fee5")
     artifact = artifacts.load("FixedFeeController")
-    controller = chain.deploy(
-        _owner(filler), artifact.bytecode + artifact.interface.encode_constructor(5, fee_recipient)
-    )
+    controller = chain.deploy(_owner(filler), artifact.creation_code(5, fee_recipient))
     reactor = reactor_for(kind, 31337)
     chain.set_balance(mainnet.UNISWAP_TIMELOCK, 10**18)
     with chain.impersonating(mainnet.UNISWAP_TIMELOCK) as timelock:
