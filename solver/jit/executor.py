@@ -15,7 +15,8 @@ from eth_utils import keccak, to_checksum_address
 
 from amm.chain import addresses as mainnet
 from amm.chain import artifacts
-from amm.chain.node import Contract, Node
+from amm.chain.deployed import OwnedContract
+from amm.chain.node import Node
 from amm.chain.rpc import block_tag
 
 RangeStruct = tuple[str, str, int, int, int]
@@ -37,20 +38,10 @@ class PositionState:
         return self.liquidity == 0 and self.tokens_owed0 == 0 and self.tokens_owed1 == 0
 
 
-class JitExecutor:
+class JitExecutor(OwnedContract):
     """A deployed JitExecutor."""
 
-    def __init__(self, node: Node, address: str) -> None:
-        self.node = node
-        self.contract: Contract = node.contract("JitExecutor", address)
-
-    @property
-    def address(self) -> str:
-        return self.contract.address
-
-    @property
-    def owner(self) -> str:
-        return to_checksum_address(self.contract.call("owner"))
+    ARTIFACT = "JitExecutor"
 
     @classmethod
     def deploy(

@@ -19,9 +19,10 @@ from typing import Any
 
 from amm.chain import addresses as mainnet
 from amm.chain import artifacts
+from amm.chain.deployed import DeployedContract
 from amm.chain.devnet.route_executor import deploy_route_executor
 from amm.chain.errors import ChainError, RpcError
-from amm.chain.node import Contract, Node, Receipt
+from amm.chain.node import Node, Receipt
 from amm.chain.tokens import approve, erc20
 from solver.routing.route import Route
 
@@ -85,16 +86,10 @@ class Execution:
     receipt: Receipt
 
 
-class RouteExecutor:
+class RouteExecutor(DeployedContract):
     """A deployed RouteExecutor."""
 
-    def __init__(self, node: Node, address: str) -> None:
-        self.node = node
-        self.contract: Contract = node.contract("RouteExecutor", address)
-
-    @property
-    def address(self) -> str:
-        return self.contract.address
+    ARTIFACT = "RouteExecutor"
 
     @classmethod
     def deploy(

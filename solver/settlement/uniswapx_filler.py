@@ -33,8 +33,9 @@ from eth_utils import to_checksum_address
 from amm.chain import addresses as mainnet
 from amm.chain import artifacts
 from amm.chain.abi import ContractInterface
+from amm.chain.deployed import OwnedContract
 from amm.chain.errors import RpcError, TransactionFailed, decode_revert
-from amm.chain.node import Contract, Node, Receipt
+from amm.chain.node import Node, Receipt
 from solver.routing.executor import LegResult, LegStruct, encode_legs
 from solver.routing.route import Route
 
@@ -78,20 +79,10 @@ class HedgeResult(NamedTuple):
         return self.receipt["transactionHash"]
 
 
-class UniswapXFiller:
+class UniswapXFiller(OwnedContract):
     """A deployed UniswapXFiller."""
 
-    def __init__(self, node: Node, address: str) -> None:
-        self.node = node
-        self.contract: Contract = node.contract("UniswapXFiller", address)
-
-    @property
-    def address(self) -> str:
-        return self.contract.address
-
-    @property
-    def owner(self) -> str:
-        return to_checksum_address(self.contract.call("owner"))
+    ARTIFACT = "UniswapXFiller"
 
     @classmethod
     def deploy(
