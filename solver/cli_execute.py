@@ -10,7 +10,6 @@ approval given is exactly what the route can pull, so no standing allowance is l
 from __future__ import annotations
 
 import time
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +19,16 @@ from amm.chain.errors import ChainError
 from amm.chain.node import Node
 from amm.chain.tokens import balances, erc20
 from amm.cli.common import ForkBlock, ForkUrl, JsonFlag, RpcUrl, chain_from_options, out, print_json
+from solver.cli_order import (
+    BuyExactOption,
+    BuyOption,
+    MaxHopsOption,
+    SlippageBpsOption,
+    order_words,
+    raw_amount,
+    render_route,
+    whole_units,
+)
 from solver.keys import SignerError, load_signer
 from solver.routing.executor import Execution, RouteExecutor, is_anvil
 from solver.routing.route import Route
@@ -38,13 +47,8 @@ def execute_command(
             help="What to sell: 'AMOUNT TOKEN' (exact input), or just TOKEN with --buy-exact.",
         ),
     ] = None,
-    buy: Annotated[
-        str | None, typer.Option("--buy", metavar="TOKEN", help="What to buy with --sell AMOUNT TOKEN.")
-    ] = None,
-    buy_exact: Annotated[
-        str | None,
-        typer.Option("--buy-exact", metavar="AMOUNT TOKEN", help="Buy exactly this much (exact output)."),
-    ] = None,
+    buy: BuyOption = None,
+    buy_exact: BuyExactOption = None,
     gas_price_gwei: Annotated[
         float | None,
         typer.Option("--gas-price-gwei", help="Gas price the route nets out (default: the node's)."),
@@ -56,12 +60,8 @@ def execute_command(
             help="EIP-1559 tip of the transactions (default: eth_maxPriorityFeePerGas).",
         ),
     ] = None,
-    max_hops: Annotated[
-        int, typer.Option("--max-hops", min=1, max=3, help="Longest path: 1, 2 or 3 pools.")
-    ] = 3,
-    slippage_bps: Annotated[
-        int, typer.Option("--slippage-bps", min=0, max=9999, help="Tolerance for the minimums: 50 = 0.5%.")
-    ] = 50,
+    max_hops: MaxHopsOption = 3,
+    slippage_bps: SlippageBpsOption = 50,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Route and simulate only: send nothing, approve nothing.")
     ] = False,
@@ -96,9 +96,8 @@ def execute_command(
 
       solver execute --sell 1 WETH --buy DAI --keystore bot.json --fork-url https://eth-mainnet.example/v2/KEY
     """
-    from solver import cli as route_cli  # noqa: PLC0415 - solver.cli imports this module to register it
 
-    exact_in, sell_amount, sell_token, buy_amount, buy_token = route_cli._order_words(sell, buy, buy_exact)
+    exact_in, sell_amount, sell_token, buy_amount, buy_token = order_words(sell, buy, buy_exact)
     try:
         signer = load_signer(keystore)
     except SignerError as error:
@@ -109,7 +108,7 @@ def execute_command(
             node.priority_fee_wei = round(priority_fee_gwei * 1e9)
         universe = Universe.discover(node, DEFAULT_TOKENS)
         token_in, token_out = universe.token(sell_token), universe.token(buy_token)
-        amount = route_cli._raw(sell_amount, token_in) if exact_in else route_cli._raw(buy_amount, token_out)
+        amount = raw_amount(sell_amount, token_in) if exact_in else raw_amount(buy_amount, token_out)
         started = time.perf_counter()
         route = Router(universe, max_hops=max_hops, node=node).route(  # no --gas-price-gwei: the node's
             token_in.address,
@@ -164,7 +163,7 @@ def execute_command(
         data.update(result)
         print_json(data)
         return
-    route_cli._render(route, universe, session.description, seconds)
+    render_route(route, universe, session.description, seconds)
     _report(route, result)
 
 
@@ -239,9 +238,3 @@ def _report(route: Route, result: dict[str, Any]) -> None:
         f"{whole_units(int(done['received']), token_out.decimals)} {token_out.symbol}",
         highlight=False,
     )
-
-
-def whole_units(raw: int, decimals: int) -> str:
-    """A raw amount in whole tokens for people: grouped, at most 8 decimals, no trailing zeros."""
-    value = Decimal(raw) / 10**decimals
-    return f"{value:,.{min(decimals, 8)}f}".rstrip("0").rstrip(".")
