@@ -5,9 +5,10 @@ from __future__ import annotations
 from fractions import Fraction
 
 from amm.chain import addresses as mainnet
+from amm.v3.pool import Pool
 from solver.jit.bundle import BundleResult, send_bundle
-from solver.jit.decode import Decoder, PendingSwap
-from solver.jit.plan import Planner, spot_price
+from solver.jit.decode import Decoder, PendingSwap, SwapLeg
+from solver.jit.plan import JitPlan, Planner, spot_price
 from solver.jit.simulate import Outcome, clone
 from solver.routing.universe import Universe
 
@@ -22,6 +23,16 @@ def _pending(jit: Jit, pools: Universe, raw: bytes) -> PendingSwap:
     decoded = Decoder({p.address: p.model for p in pools.pools if p.kind == "v3"}).decode(raw)
     assert isinstance(decoded, PendingSwap), decoded
     return decoded
+
+
+def _plan(jit: Jit, pools: Universe, raw: bytes) -> tuple[Pool, SwapLeg, JitPlan]:
+    """The pool, the victim's leg on it and the planner's answer with the executor's inventory."""
+    pool = pools.pool(POOL).model
+    assert isinstance(pool, Pool)
+    leg = _pending(jit, pools, raw).leg_on(POOL)
+    assert leg is not None
+    inventory = jit.executor.balances((pool.token0, pool.token1))
+    return pool, leg, Planner().plan(pool, leg, inventory, gas_price_wei=GAS_PRICE)
 
 
 def _victim_sells_usdc(jit: Jit, amount: int, **kw: int) -> bytes:
@@ -80,15 +91,11 @@ def _round_trip_checks(result: BundleResult, o: Outcome | None) -> None:
 
 
 def test_other_direction_through_swap_router02_and_gas_model(jit: Jit, pools: Universe) -> None:
-    pool = pools.pool(POOL).model
     approve(jit.node, jit.victim, WETH, mainnet.SWAP_ROUTER_02)
     data = exact_output_single("SwapRouter02", WETH, USDC, 500, jit.victim, 1_500_000 * 10**6)
     raw = sign(jit.node, jit.victim_key, mainnet.SWAP_ROUTER_02, data)
-    leg = _pending(jit, pools, raw).leg_on(POOL)
-    assert leg is not None and leg.amount_specified == -1_500_000 * 10**6
-    plan = Planner().plan(
-        pool, leg, jit.executor.balances((pool.token0, pool.token1)), gas_price_wei=GAS_PRICE
-    )
+    _, leg, plan = _plan(jit, pools, raw)
+    assert leg.amount_specified == -1_500_000 * 10**6
     assert plan.execute, plan.reason
     result = send_bundle(jit.node, jit.executor, jit.owner, plan, raw, gas_price_wei=GAS_PRICE)
     assert result.order[:3] == (result.mint_tx, result.victim_tx, result.burn_tx)
@@ -101,13 +108,8 @@ def test_other_direction_through_swap_router02_and_gas_model(jit: Jit, pools: Un
 
 
 def test_small_swap_is_skipped_for_gas(jit: Jit, pools: Universe) -> None:
-    pool = pools.pool(POOL).model
     raw = _victim_sells_usdc(jit, 500 * 10**6)
-    leg = _pending(jit, pools, raw).leg_on(POOL)
-    assert leg is not None
-    plan = Planner().plan(
-        pool, leg, jit.executor.balances((pool.token0, pool.token1)), gas_price_wei=GAS_PRICE
-    )
+    pool, leg, plan = _plan(jit, pools, raw)
     assert plan.decision == "skip" and plan.reason == "below_break_even"
     assert plan.fee_income > 0 and plan.fee_income + plan.price_impact < plan.gas_cost  # gas is what kills it
     assert plan.break_even is not None and plan.break_even > 500 * 10**6
@@ -146,13 +148,8 @@ def test_swap_larger_than_inventory_gives_smaller_position_still_exact(jit: Jit,
 
 
 def test_reverting_victim_leaves_no_position(jit: Jit, pools: Universe) -> None:
-    pool = pools.pool(POOL).model
     raw_ok = _victim_sells_usdc(jit, 2_000_000 * 10**6)
-    leg = _pending(jit, pools, raw_ok).leg_on(POOL)
-    assert leg is not None
-    plan = Planner().plan(
-        pool, leg, jit.executor.balances((pool.token0, pool.token1)), gas_price_wei=GAS_PRICE
-    )
+    pool, _, plan = _plan(jit, pools, raw_ok)
     assert plan.execute
     # the same swap asking for more WETH than any pool gives: it reverts in the block
     raw = _victim_sells_usdc(jit, 2_000_000 * 10**6, min_out=10**30)
@@ -174,13 +171,8 @@ def test_reverting_victim_leaves_no_position(jit: Jit, pools: Universe) -> None:
 
 
 def test_victim_missing_from_block_burn_still_runs(jit: Jit, pools: Universe) -> None:
-    pool = pools.pool(POOL).model
     raw = _victim_sells_usdc(jit, 2_000_000 * 10**6)
-    leg = _pending(jit, pools, raw).leg_on(POOL)
-    assert leg is not None
-    plan = Planner().plan(
-        pool, leg, jit.executor.balances((pool.token0, pool.token1)), gas_price_wei=GAS_PRICE
-    )
+    _, _, plan = _plan(jit, pools, raw)
     # the victim's nonce is used up before the bundle: its transaction can no longer be included
     jit.node.send(jit.victim, jit.victim, b"", what="burn the victim's nonce")
     result = send_bundle(jit.node, jit.executor, jit.owner, plan, raw, gas_price_wei=GAS_PRICE)
@@ -190,13 +182,8 @@ def test_victim_missing_from_block_burn_still_runs(jit: Jit, pools: Universe) ->
 
 
 def test_transactions_already_pending_go_after_the_bundle(jit: Jit, pools: Universe) -> None:
-    pool = pools.pool(POOL).model
     raw = _victim_sells_usdc(jit, 2_000_000 * 10**6)
-    leg = _pending(jit, pools, raw).leg_on(POOL)
-    assert leg is not None
-    plan = Planner().plan(
-        pool, leg, jit.executor.balances((pool.token0, pool.token1)), gas_price_wei=GAS_PRICE
-    )
+    _, _, plan = _plan(jit, pools, raw)
     jit.node.rpc.call("evm_setAutomine", [False])
     try:  # a stranger's transfer arrives first, and the victim's swap is already pending
         other = jit.node.rpc.call(
