@@ -21,9 +21,7 @@ models); the LP marks its position (a poke, then what burn + collect would pay).
 from __future__ import annotations
 
 import copy
-import dataclasses
 import math
-import typing
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -35,7 +33,7 @@ from solver.jit.simulate import Swap
 from solver.routing.router import Router
 from solver.routing.universe import Universe
 from solver.stress.books_config import BooksConfig, ProbeConfig
-from solver.stress.config import ScenarioError, build, coerce
+from solver.stress.config import apply_overrides, build, to_dict
 from solver.stress.lp_book import LP_OWNER, LpBook
 from solver.stress.market import MarketStep, market_steps
 from solver.stress.solver_book import SolverBook
@@ -51,30 +49,10 @@ from solver.stress.stress_pools import (
 JIT_STREAM = 0x6A6974  # the JIT probe's swaps: default_rng((JIT_STREAM, seed)), the same for every variant
 
 
-def override(config: Any, overrides: dict[str, Any], prefix: str = "") -> Any:
-    """`config` with each dotted key set, type-checked by `solver.stress.config.build` (a ScenarioError
-    names a bad key or value) and validated by each changed table's own checks.
-
-    Why not `build(BooksConfig, apply_overrides(to_dict(config), ...))`: only the tables on the key's path
-    are rebuilt and the rest is kept as built, so a variant never depends on every table's values
-    surviving a round trip through plain data."""
-    for key, value in overrides.items():
-        head, _, rest = key.partition(".")
-        where = f"{prefix}{head}"
-        if head not in {f.name for f in dataclasses.fields(config)}:
-            build(type(config), {head: value}, prefix)  # raises the unknown-key error, naming the key
-        current = getattr(config, head)
-        if rest:
-            if not dataclasses.is_dataclass(current):
-                raise ScenarioError(f"{where}: is a value, not a table (in {key})")
-            new = override(current, {rest: value}, f"{where}.")
-        else:  # the value alone, as `build` checks a key (the rest of the table is kept as it is)
-            new = coerce(typing.get_type_hints(type(config))[head], value, where)
-        try:
-            config = dataclasses.replace(config, **{head: new})
-        except (ValueError, TypeError) as e:
-            raise ScenarioError(f"{prefix.rstrip('.') or key}: {e}") from None
-    return config
+def override(config: Any, overrides: dict[str, Any]) -> Any:
+    """`config` with each dotted key set, through the same `apply_overrides` and typed `build` as `--set`:
+    a ScenarioError names a bad key or value, and every table's own checks run."""
+    return build(type(config), apply_overrides(to_dict(config), overrides))
 
 
 @dataclass

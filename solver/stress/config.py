@@ -142,7 +142,7 @@ def build(cls: type[T], data: Mapping[str, Any], prefix: str = "") -> T:
         where = f"{prefix}{key}"
         if key not in fields:
             raise ScenarioError(f"{where}: unknown key (known: {', '.join(fields)})")
-        kwargs[key] = coerce(hints[key], value, where)
+        kwargs[key] = _coerce(hints[key], value, where)
     try:
         return cls(**kwargs)
     except ScenarioError:
@@ -151,7 +151,7 @@ def build(cls: type[T], data: Mapping[str, Any], prefix: str = "") -> T:
         raise ScenarioError(f"{prefix.rstrip('.')}: {e}" if prefix else str(e)) from None
 
 
-def coerce(hint: Any, value: Any, where: str) -> Any:
+def _coerce(hint: Any, value: Any, where: str) -> Any:
     origin = typing.get_origin(hint)
     if dataclasses.is_dataclass(hint):
         if not isinstance(value, Mapping):
@@ -168,12 +168,12 @@ def coerce(hint: Any, value: Any, where: str) -> Any:
             value = [w.strip() for w in value.split(",") if w.strip()]
         if not isinstance(value, list | tuple):
             raise ScenarioError(f"{where}: expected a list, got {value!r}")
-        return tuple(coerce(item, v, f"{where}[{i}]") for i, v in enumerate(value))
+        return tuple(_coerce(item, v, f"{where}[{i}]") for i, v in enumerate(value))
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(hint) if a is not type(None)]
         if value is None or (isinstance(value, str) and value.lower() == "none"):
             return None
-        return coerce(options[0], value, where)
+        return _coerce(options[0], value, where)
     if hint is bool:
         if isinstance(value, bool):
             return value
