@@ -16,7 +16,6 @@ from amm.cli.common import JsonFlag, err, out, print_json
 from solver.stress import engine
 from solver.stress.config import ScenarioError, parse_override
 from solver.stress.sweep import parse_grid, sweep
-from solver.stress.weekend_gap_report import VARIANT_KEYS
 
 app = typer.Typer(
     help="Stress scenarios on every book (LP, solver inventory, perp hedge, venue fund): weekend gaps, "
@@ -137,30 +136,30 @@ def run_command(
     with _progress(f"{loaded.name}: seeds", json) as report:
         result = engine.run(loaded, seed_list, progress=report, trace=plot is not None)
     written = result.write(out_dir) if out_dir else []
+    lead, venue = _lead(loaded), _per_variant(loaded)
     if plot:
         from solver.stress.plot import plot_books, plot_result  # noqa: PLC0415 (matplotlib when asked for)
 
-        venue = bool(result.summary) and "fund" in result.summary[0]
-        written.append(plot_result(result, plot) if venue else plot_books(result, plot, _lead(loaded)))
+        written.append(plot_result(result, plot) if venue else plot_books(result, plot, lead))
     if json:
         print_json({**result.to_json(), "files": [str(p) for p in written]})
         return
-    if result.summary and "fund" in result.summary[0]:
+    if venue:
         _render(result)
         _books_table(
             f"{result.scenario}: the books, per variant (mean over {len(result.seeds)} seeds)",
             [
-                {**{k: v[k] for k in VARIANT_KEYS}, "book": b, **e}
+                {**{k: v[k] for k in lead}, "book": b, **e}
                 for v in result.summary
                 for b, e in v["books"].items()
             ],
-            VARIANT_KEYS,
+            lead,
         )
     else:
         _books_table(
             f"{result.scenario}: the books, per variant ({len(result.seeds)} seeds from {result.seeds[0]})",
             result.summary,
-            _lead(loaded),
+            lead,
         )
     for p in written:
         out.print(f"[dim]wrote {p}[/dim]")
@@ -241,6 +240,12 @@ COMMON_FIGURES = ("twap_move", "cost_usd", "liquidated_notional_usd")
 def _lead(scenario: engine.Scenario) -> tuple[str, ...]:
     """The columns that name a variant in a per-book table (the engine's variant keys, less the book)."""
     return tuple(k for k in scenario.engine.variant_keys if k != "book")
+
+
+def _per_variant(scenario: engine.Scenario) -> bool:
+    """Whether the engine summarises per variant with the books inside (weekend-gap's venue figures),
+    rather than one entry per variant and book."""
+    return "book" not in scenario.engine.variant_keys
 
 
 def _duration(seconds: float | None) -> str:
@@ -370,7 +375,7 @@ def sweep_command(
             result = sweep(scenario, axes, base, seed_list, out_dir, workers, report, ray_address)
     except ScenarioError as e:
         raise _fail(str(e)) from None
-    venue = bool(result.summary) and "fund" in result.summary[0]
+    venue = _per_variant(loaded)
     written: list[Path] = []
     if plot:
         from solver.stress.plot import plot_heatmap  # noqa: PLC0415 (matplotlib only when asked for)
@@ -379,9 +384,8 @@ def sweep_command(
         if not entries:
             raise _fail(f"--book {book}: this scenario reports no such book")
         chosen = metric or ("fund.exhaustion_rate" if venue else "pnl.mean")
-        panel_keys = VARIANT_KEYS if venue else _lead(loaded)
         title = result.scenario if venue else f"{result.scenario}, {book}"
-        written.append(plot_heatmap(entries, result.grid, plot, chosen, panel_keys, title))
+        written.append(plot_heatmap(entries, result.grid, plot, chosen, _lead(loaded), title))
     if json:
         print_json({**result.to_json(), "files": [str(p) for p in written]})
         return
