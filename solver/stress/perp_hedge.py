@@ -207,18 +207,9 @@ class PerpMarket:
         return float(self.spec.price(self.venue.mark))
 
     def liquidation_distance(self) -> float | None:
-        """(liquidation price - mark) / mark for a short, (mark - liquidation price) / mark for a long:
-        positive = safe; None without a position. From equity(P) = maintenance x notional(P)."""
-        account, m = self.venue.accounts[SOLVER], self.config.maintenance_margin
-        if account.qty == 0:
-            return None
-        free = account.collateral - account.cost  # equity = free + qty * P
-        mark = self.venue.mark
-        if account.qty < 0:
-            liquidation = free / (abs(account.qty) * (1 + m))
-            return (liquidation - mark) / mark
-        liquidation = -free / (account.qty * (1 - m))
-        return (mark - liquidation) / mark
+        """The solver's distance to liquidation, a fraction of the mark (`PerpVenue.liquidation_distance`)."""
+        exact = self.venue.liquidation_distance(SOLVER)
+        return None if exact is None else float(exact)
 
     def margin_call(self) -> bool:
         """Equity below initial margin at the mark (not yet liquidatable): the venue wants more collateral."""

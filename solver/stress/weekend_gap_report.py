@@ -8,7 +8,6 @@ exactly when it is in profit, which leaves the inventory unhedged) on each archi
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -18,23 +17,6 @@ from solver.venues import PerpVenue, TradeRejected
 
 SOLVER = "solver"  # the solver's perp account
 VARIANT_KEYS = ("architecture", "mark_rule", "oracle_rule")
-
-
-def liquidation_distance(venue: PerpVenue, account_id: str) -> float | None:
-    """How far the mark can move against the account before it is liquidatable, as a fraction of the mark
-    (positive: still safe). Equity and maintenance margin are both linear in the mark, so the line is
-    exact: C + q*M - cost = m*|q|*M."""
-    account = venue.accounts.get(account_id)
-    if account is None or account.qty == 0 or venue.mark <= 0:
-        return None
-    m = venue.config.margin.maintenance
-    q = account.qty
-    slope = q - m * abs(q)
-    if slope == 0:
-        return None
-    line = Fraction(account.cost - account.collateral) / slope
-    move = (line - venue.mark) / venue.mark
-    return float(move if q < 0 else -move)
 
 
 class WeekendBooks:
@@ -90,8 +72,9 @@ class WeekendBooks:
             t["perp_hedge"].breach("adl", time_s)
         if self.hedge_lots and account.qty != -self.hedge_lots:
             t["solver_inventory"].breach("unhedged", time_s)
-        distance = liquidation_distance(venue, SOLVER)
-        if distance is not None:
+        exact = venue.liquidation_distance(SOLVER)
+        if exact is not None:
+            distance = float(exact)
             self.distance_min = distance if self.distance_min is None else min(self.distance_min, distance)
             if distance <= 0:
                 t["perp_hedge"].breach("margin_call", time_s)

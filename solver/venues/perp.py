@@ -239,6 +239,18 @@ class PerpVenue:
     def is_liquidatable(self, account_id: str) -> bool:
         return is_liquidatable(self._account(account_id), self.mark, self.config.margin)
 
+    def liquidation_distance(self, account_id: str) -> Fraction | None:
+        """How far the mark can move against the account before it is liquidatable, as a fraction of the
+        mark (positive: still safe); None without a position. Equity and maintenance margin are both
+        linear in the mark, so the line is exact: collateral + qty*M - cost = maintenance*|qty|*M."""
+        account = self._account(account_id)
+        if account.qty == 0 or self.mark <= 0:
+            return None
+        q = account.qty
+        line = Fraction(account.cost - account.collateral) / (q - self.config.margin.maintenance * abs(q))
+        move = (line - self.mark) / self.mark
+        return move if q < 0 else -move
+
     def _margin_ok(self, before: Account, after: Account) -> bool:
         """Reducing a position is always allowed; otherwise equity must cover initial margin (mark)."""
         reducing = after.qty == 0 or (

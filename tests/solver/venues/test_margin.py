@@ -75,6 +75,21 @@ def test_short_is_liquidated_at_the_maintenance_line() -> None:
     v.check_conservation()
 
 
+def test_liquidation_distance_is_the_move_to_the_maintenance_line() -> None:
+    # The long above liquidates at 90.00 and the short at 110.00 (from 100.00): 10% each way, exactly;
+    # one tick from the line it is one tick's worth, and at the line nothing is left.
+    v = venue()
+    v.open_account("a", deposit=14_500)
+    v.trade("a", 10)
+    v.open_account("s", deposit=15_500)
+    v.trade("s", -10)
+    assert v.liquidation_distance("a") == v.liquidation_distance("s") == Fraction(1, 10)
+    v.step(60, oracle=9_001)
+    assert v.liquidation_distance("a") == Fraction(1, 9_001) and not v.is_liquidatable("a")
+    v.open_account("idle", deposit=100)
+    assert v.liquidation_distance("idle") is None
+
+
 def test_pnl_is_marked_at_the_mark_not_at_the_last_trade() -> None:
     # a cross at 50.00 between two others makes the last trade 5000; with the oracle mark (100.00) the
     # long at the line (145.00 on 10 at 100) is untouched: its equity is still 14500.
