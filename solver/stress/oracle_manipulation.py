@@ -41,7 +41,7 @@ from solver.stress.oracle_manipulation_chain import (
     OracleChain,
 )
 from solver.stress.oracle_manipulation_config import BOOKS, OracleManipulationConfig
-from solver.stress.weekend_gap import Trader
+from solver.stress.weekend_gap import Trader, population
 from solver.venues import (
     AlwaysOpen,
     ContractSpec,
@@ -156,17 +156,7 @@ class OracleManipulation:
 
     def draw(self, seed: int) -> tuple[Trader, ...]:
         """The seed's trader population (collateral lognormal, leverage uniform, sides shuffled)."""
-        rng = np.random.default_rng(np.random.SeedSequence(seed))
-        t = self.config.traders
-        longs = round(t.count * t.long_share)
-        sides = np.array([True] * longs + [False] * (t.count - longs))
-        rng.shuffle(sides)
-        collateral = t.collateral * np.exp(t.collateral_sigma * rng.standard_normal(t.count))
-        leverage = rng.uniform(t.leverage_min, t.leverage_max, t.count)
-        return tuple(
-            Trader(f"t{i:03d}", bool(sides[i]), Decimal(f"{collateral[i]:.2f}"), float(leverage[i]), 0)
-            for i in range(t.count)
-        )
+        return population(np.random.default_rng(np.random.SeedSequence(seed)), self.config.traders)
 
     def venue(self, market: Market, attack: Attack) -> PerpVenue:
         v, spec = self.config.venue, self.spec

@@ -32,6 +32,7 @@ from eth_utils import keccak, to_checksum_address
 
 from amm.chain import addresses as mainnet
 from amm.chain import artifacts
+from amm.chain.addresses import FEE_TICK_SPACING
 from amm.chain.devnet.blocks import BlockBuilder
 from amm.chain.devnet.liquidity import align_range, amounts_for_value, usable_ticks
 from amm.chain.errors import ChainError, RpcError
@@ -40,7 +41,7 @@ from amm.chain.node import Node
 from amm.chain.tokens import MAX_UINT256, deal
 from amm.v3.pool import Pool
 from amm.v3.tick_math import get_sqrt_ratio_at_tick
-from solver.stress.oracle_manipulation_config import FEE_TICK_SPACING, OracleManipulationConfig
+from solver.stress.oracle_manipulation_config import OracleManipulationConfig
 
 DEADLINE = 2**32 - 1
 SWAP_GAS = 1_000_000

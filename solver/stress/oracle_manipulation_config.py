@@ -12,17 +12,18 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
+from amm.chain.addresses import FEE_TICK_SPACING
 from solver.stress.config import ScenarioError
+from solver.stress.weekend_gap_config import RunConfig as WeekendGapRun
+from solver.stress.weekend_gap_config import TraderParams as WeekendGapTraders
 from solver.venues import MarginConfig
 
 BOOKS = ("venue_fund", "lp", "solver_inventory")
-FEE_TICK_SPACING = {100: 1, 500: 10, 3000: 60, 10000: 200}
 
 
 @dataclass(frozen=True)
-class RunConfig:
+class RunConfig(WeekendGapRun):
     seeds: int = 3
-    first_seed: int = 0
 
 
 @dataclass(frozen=True)
@@ -123,22 +124,13 @@ class VenueParams:
 
 
 @dataclass(frozen=True)
-class TraderParams:
-    """The seeded population opened at the reference price: `count` traders, `long_share` long, collateral
-    lognormal around `collateral` dollars, leverage uniform in [leverage_min, leverage_max]."""
+class TraderParams(WeekendGapTraders):
+    """The weekend-gap population's parameters (and checks), opened at the reference price: more traders,
+    more collateral and up to 10x leverage by default."""
 
     count: int = 40
-    long_share: float = 0.5
     collateral: float = 2_000.0
-    collateral_sigma: float = 0.75
-    leverage_min: float = 2.0
     leverage_max: float = 10.0
-
-    def __post_init__(self) -> None:
-        if self.count < 0 or not 0 <= self.long_share <= 1 or self.collateral <= 0:
-            raise ScenarioError("traders: need count >= 0, 0 <= long_share <= 1 and collateral > 0")
-        if not 0 < self.leverage_min <= self.leverage_max:
-            raise ScenarioError("traders: need 0 < leverage_min <= leverage_max")
 
 
 @dataclass(frozen=True)

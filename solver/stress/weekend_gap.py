@@ -102,6 +102,26 @@ class Trader:
     entry_step: int
 
 
+def population(rng: np.random.Generator, t: TraderParams, entry_steps: int = 0) -> tuple[Trader, ...]:
+    """`t.count` traders from `rng`: a share `long_share` long (shuffled), collateral lognormal (to the
+    cent), leverage uniform; trader i enters at step i * entry_steps // count (0: all at the start)."""
+    longs = round(t.count * t.long_share)
+    sides = np.array([True] * longs + [False] * (t.count - longs))
+    rng.shuffle(sides)
+    collateral = t.collateral * np.exp(t.collateral_sigma * rng.standard_normal(t.count))
+    leverage = rng.uniform(t.leverage_min, t.leverage_max, t.count)
+    return tuple(
+        Trader(
+            f"t{i:03d}",
+            bool(sides[i]),
+            Decimal(f"{collateral[i]:.2f}"),
+            float(leverage[i]),
+            i * entry_steps // max(1, t.count),
+        )
+        for i in range(t.count)
+    )
+
+
 @dataclass(frozen=True)
 class Draw:
     """Everything random about one seed: the market path and the population (shared by all variants)."""
@@ -159,24 +179,7 @@ class WeekendGap:
         path = market_path(
             np.random.default_rng(path_seq), self.schedule, c.market.price, c.path, c.gap, c.proxy
         )
-        rng = np.random.default_rng(people_seq)
-        t = c.traders
-        longs = round(t.count * t.long_share)
-        sides = np.array([True] * longs + [False] * (t.count - longs))
-        rng.shuffle(sides)
-        collateral = t.collateral * np.exp(t.collateral_sigma * rng.standard_normal(t.count))
-        leverage = rng.uniform(t.leverage_min, t.leverage_max, t.count)
-        entry_steps = max(1, self.close_index - 1)
-        traders = tuple(
-            Trader(
-                f"t{i:03d}",
-                bool(sides[i]),
-                Decimal(f"{collateral[i]:.2f}"),
-                float(leverage[i]),
-                i * entry_steps // max(1, t.count),
-            )
-            for i in range(t.count)
-        )
+        traders = population(np.random.default_rng(people_seq), c.traders, max(1, self.close_index - 1))
         flow = np.random.default_rng(flow_seq).choice([-1, 1], size=len(self.schedule.times))
         return Draw(seed, path, traders, tuple(int(x) for x in flow))
 
